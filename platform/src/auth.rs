@@ -1,0 +1,13 @@
+//! Tokens (Ed25519 JWTs), their verification and the role extractors, and
+//! password hashing.
+
+pub mod claims;
+pub mod extract;
+pub mod keys;
+pub mod password;
+pub mod verifier;
+
+pub use claims::{Claims, Role};
+pub use extract::{AdminUser, Caller, ServiceCaller};
+pub use keys::SigningKeys;
+pub use verifier::{AuthError, TokenVerifier};

@@ -1,0 +1,125 @@
+//! Token verification against a JWKS: algorithm pinned to EdDSA, iss/aud/exp
+//! checked, keys cached and refreshed when an unknown `kid` shows up.
+
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
+
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use tokio::sync::{Mutex, RwLock};
+
+use super::{
+    claims::Claims,
+    keys::{decoding_keys, Jwks},
+};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("no bearer token")]
+    Missing,
+    #[error("the token is invalid: {0}")]
+    Invalid(String),
+    #[error("the token has expired")]
+    Expired,
+    #[error("the signing keys could not be fetched")]
+    KeysUnavailable(#[source] anyhow::Error),
+}
+
+enum KeySource {
+    /// The issuer verifies its own tokens with its own keys.
+    Static,
+    /// Everyone else fetches the issuer's JWKS.
+    Remote { url: String, http: reqwest::Client },
+}
+
+pub struct TokenVerifier {
+    issuer: String,
+    audience: String,
+    source: KeySource,
+    keys: RwLock<HashMap<String, DecodingKey>>,
+    last_fetch: Mutex<Option<Instant>>,
+}
+
+/// An unknown `kid` triggers at most one JWKS fetch per this interval.
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+
+impl TokenVerifier {
+    pub fn from_jwks(issuer: &str, audience: &str, jwks: &Jwks) -> Self {
+        Self {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            source: KeySource::Static,
+            keys: RwLock::new(decoding_keys(jwks).into_iter().collect()),
+            last_fetch: Mutex::new(None),
+        }
+    }
+
+    pub fn remote(issuer: &str, audience: &str, jwks_url: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(3))
+            .build()?;
+        Ok(Self {
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+            source: KeySource::Remote {
+                url: jwks_url.to_owned(),
+                http,
+            },
+            keys: RwLock::new(HashMap::new()),
+            last_fetch: Mutex::new(None),
+        })
+    }
+
+    pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let header = jsonwebtoken::decode_header(token)
+            .map_err(|e| AuthError::Invalid(format!("malformed header: {e}")))?;
+        if header.alg != Algorithm::EdDSA {
+            return Err(AuthError::Invalid(format!(
+                "algorithm {:?} is not accepted",
+                header.alg
+            )));
+        }
+        let kid = header
+            .kid
+            .ok_or_else(|| AuthError::Invalid("the token names no key (kid)".to_owned()))?;
+        let key = match self.keys.read().await.get(&kid).cloned() {
+            Some(key) => key,
+            None => self.refresh_for(&kid).await?,
+        };
+        let mut validation = Validation::new(Algorithm::EdDSA);
+        validation.set_issuer(&[&self.issuer]);
+        validation.set_audience(&[&self.audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = 30;
+        jsonwebtoken::decode::<Claims>(token, &key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                kind => AuthError::Invalid(format!("{kind:?}")),
+            })
+    }
+
+    async fn refresh_for(&self, kid: &str) -> Result<DecodingKey, AuthError> {
+        let unknown = || AuthError::Invalid("the token was signed by an unknown key".to_owned());
+        let KeySource::Remote { url, http } = &self.source else {
+            return Err(unknown());
+        };
+        let mut last = self.last_fetch.lock().await;
+        // Someone else may have fetched while we waited for the lock.
+        if let Some(key) = self.keys.read().await.get(kid) {
+            return Ok(key.clone());
+        }
+        if last.is_some_and(|at| at.elapsed() < MIN_REFRESH_INTERVAL) {
+            return Err(unknown());
+        }
+        *last = Some(Instant::now());
+        let jwks: Jwks = async { http.get(url).send().await?.error_for_status()?.json().await }
+            .await
+            .map_err(|e| AuthError::KeysUnavailable(anyhow::Error::new(e)))?;
+        let fresh: HashMap<String, DecodingKey> = decoding_keys(&jwks).into_iter().collect();
+        let found = fresh.get(kid).cloned();
+        *self.keys.write().await = fresh;
+        found.ok_or_else(unknown)
+    }
+}

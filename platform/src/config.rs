@@ -1,0 +1,179 @@
+//! Settings shared by every service, read from the environment by `main` and
+//! built in code by tests.
+
+use std::{str::FromStr, time::Duration};
+
+use anyhow::Context;
+use secrecy::SecretString;
+
+/// Reads an optional variable; empty counts as unset.
+pub fn env_opt(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Reads a variable or falls back to a local default.
+pub fn env_or(name: &str, default: &str) -> String {
+    env_opt(name).unwrap_or_else(|| default.to_owned())
+}
+
+/// Reads and parses a variable, falling back to `default` when unset.
+pub fn env_parse<T>(name: &str, default: T) -> anyhow::Result<T>
+where
+    T: FromStr,
+    T::Err: std::fmt::Display,
+{
+    match env_opt(name) {
+        None => Ok(default),
+        Some(raw) => raw
+            .parse()
+            .map_err(|e| anyhow::anyhow!("{name} is not valid ({raw:?}): {e}")),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Json,
+    Pretty,
+}
+
+impl FromStr for LogFormat {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "json" => Ok(Self::Json),
+            "pretty" => Ok(Self::Pretty),
+            other => Err(format!("expected json or pretty, got {other}")),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DatabaseSettings {
+    pub url: SecretString,
+    pub max_connections: u32,
+    pub acquire_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    pub fn from_env(default_database: &str) -> anyhow::Result<Self> {
+        let default_url = format!("postgres://postgres@127.0.0.1:5432/{default_database}");
+        Ok(Self {
+            url: SecretString::from(env_or("DATABASE_URL", &default_url)),
+            max_connections: env_parse("DATABASE_MAX_CONNECTIONS", 10)?,
+            acquire_timeout: Duration::from_secs(env_parse("DATABASE_ACQUIRE_TIMEOUT_SECS", 3)?),
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct RedisSettings {
+    pub url: SecretString,
+    /// Every key this service writes starts with this prefix (tests use a
+    /// random one so they can share one Redis).
+    pub key_prefix: String,
+}
+
+impl RedisSettings {
+    pub fn from_env(service: &str) -> Self {
+        Self {
+            url: SecretString::from(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
+            key_prefix: env_or("REDIS_KEY_PREFIX", service),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AwsSettings {
+    pub region: String,
+    /// Set locally (the emulator); unset in AWS.
+    pub endpoint_url: Option<String>,
+}
+
+impl AwsSettings {
+    pub fn from_env() -> Self {
+        Self {
+            region: env_or("AWS_REGION", "us-east-1"),
+            endpoint_url: env_opt("AWS_ENDPOINT_URL"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct HttpSettings {
+    pub port: u16,
+    pub request_timeout: Duration,
+    pub body_limit_bytes: usize,
+    /// How many proxies in front of us append to `X-Forwarded-For` (the ALB is one).
+    pub trusted_proxy_hops: usize,
+    /// How long in-flight requests get to finish after SIGTERM.
+    pub shutdown_grace: Duration,
+}
+
+impl HttpSettings {
+    pub fn from_env(default_port: u16) -> anyhow::Result<Self> {
+        Ok(Self {
+            port: env_parse("PORT", default_port)?,
+            request_timeout: Duration::from_secs(env_parse("REQUEST_TIMEOUT_SECS", 10)?),
+            body_limit_bytes: env_parse("BODY_LIMIT_BYTES", 64 * 1024)?,
+            trusted_proxy_hops: env_parse("TRUSTED_PROXY_HOPS", 0)?,
+            shutdown_grace: Duration::from_secs(25),
+        })
+    }
+
+    /// Port 0 and short timeouts, for tests.
+    pub fn for_tests() -> Self {
+        Self {
+            port: 0,
+            request_timeout: Duration::from_secs(10),
+            body_limit_bytes: 64 * 1024,
+            trusted_proxy_hops: 0,
+            shutdown_grace: Duration::from_secs(25),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct JwtSettings {
+    pub issuer: String,
+    pub audience: String,
+}
+
+impl JwtSettings {
+    pub fn from_env(default_issuer: &str) -> Self {
+        Self {
+            issuer: env_or("JWT_ISSUER", default_issuer),
+            audience: env_or("JWT_AUDIENCE", "storefront"),
+        }
+    }
+}
+
+/// Settings every service has.
+#[derive(Debug, Clone)]
+pub struct CommonSettings {
+    pub service_name: &'static str,
+    pub http: HttpSettings,
+    pub database: DatabaseSettings,
+    pub redis: RedisSettings,
+    pub aws: AwsSettings,
+    pub jwt: JwtSettings,
+    /// The service's own SNS topic; `None` disables the outbox relay.
+    pub events_topic_arn: Option<String>,
+}
+
+impl CommonSettings {
+    pub fn from_env(
+        service_name: &'static str,
+        default_port: u16,
+        default_database: &str,
+    ) -> anyhow::Result<Self> {
+        Ok(Self {
+            service_name,
+            http: HttpSettings::from_env(default_port).context("reading HTTP settings")?,
+            database: DatabaseSettings::from_env(default_database)?,
+            redis: RedisSettings::from_env(service_name),
+            aws: AwsSettings::from_env(),
+            jwt: JwtSettings::from_env("http://127.0.0.1:8081"),
+            events_topic_arn: env_opt("EVENTS_TOPIC_ARN"),
+        })
+    }
+}

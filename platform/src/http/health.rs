@@ -1,0 +1,69 @@
+//! `/health/live`, `/health/ready` and `/metrics`.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse, routing::get, Router};
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::{metrics::Metrics, outbox, redis::RedisHandle};
+
+#[derive(Clone)]
+pub struct HealthState {
+    pub pool: PgPool,
+    pub redis: Arc<RedisHandle>,
+    pub metrics: Arc<Metrics>,
+}
+
+pub fn health_router(state: HealthState) -> Router {
+    Router::new()
+        .route("/health/live", get(live))
+        .route("/health/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+async fn live() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+const CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+async fn ready(State(state): State<HealthState>) -> impl IntoResponse {
+    let postgres = tokio::time::timeout(
+        CHECK_TIMEOUT,
+        sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool),
+    )
+    .await;
+    let postgres_ok = matches!(postgres, Ok(Ok(1)));
+    let redis_ok = matches!(
+        tokio::time::timeout(CHECK_TIMEOUT, state.redis.ping()).await,
+        Ok(Ok(()))
+    );
+    let word = |ok: bool| if ok { "ok" } else { "unavailable" };
+    let status = if postgres_ok && redis_ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        axum::Json(json!({
+            "status": word(postgres_ok && redis_ok),
+            "checks": {"postgres": word(postgres_ok), "redis": word(redis_ok)},
+        })),
+    )
+}
+
+async fn metrics(State(state): State<HealthState>) -> impl IntoResponse {
+    if let Ok(Ok(n)) = tokio::time::timeout(CHECK_TIMEOUT, outbox::backlog(&state.pool)).await {
+        state.metrics.outbox_backlog.set(n);
+    }
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+}

@@ -1,0 +1,146 @@
+//! The middleware every service wraps its router in.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{DefaultBodyLimit, MatchedPath, Request},
+    http::{header, HeaderName, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    Extension, Router,
+};
+use tower::ServiceBuilder;
+use tower_http::{
+    cors::{Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnFailure, TraceLayer},
+};
+use tracing::Level;
+
+use super::client_ip::TrustedProxyHops;
+use crate::{
+    config::HttpSettings,
+    error::{ApiError, InternalErrorCause, Problem},
+    metrics::{LatencyLabels, Metrics, RouteLabels},
+};
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Wraps `router` in: request id, tracing span (request id and matched
+/// route), CORS, metrics, internal-error logging, problem+json for bare
+/// errors, timeout and body size limit.
+pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metrics>) -> Router {
+    let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
+    let timeout = settings.request_timeout;
+    let cors = CorsLayer::new()
+        .allow_origin(Any)
+        .allow_methods(Any)
+        .allow_headers(Any)
+        .expose_headers([request_id.clone(), header::RETRY_AFTER]);
+    router.fallback(fallback).layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
+            .layer(
+                TraceLayer::new_for_http()
+                    .make_span_with(|req: &Request| {
+                        let route = req
+                            .extensions()
+                            .get::<MatchedPath>()
+                            .map_or("unmatched", MatchedPath::as_str);
+                        let request_id = req
+                            .headers()
+                            .get(REQUEST_ID_HEADER)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or_default();
+                        tracing::info_span!("request", method = %req.method(), route, request_id)
+                    })
+                    .on_failure(DefaultOnFailure::new().level(Level::DEBUG)),
+            )
+            .layer(PropagateRequestIdLayer::new(request_id))
+            .layer(cors)
+            .layer(Extension(TrustedProxyHops(settings.trusted_proxy_hops)))
+            .layer(middleware::from_fn_with_state(metrics, record_metrics))
+            .layer(middleware::from_fn(log_internal_errors))
+            .layer(middleware::from_fn(problem_for_bare_errors))
+            .layer(middleware::from_fn(
+                move |req: Request, next: Next| async move {
+                    match tokio::time::timeout(timeout, next.run(req)).await {
+                        Ok(res) => res,
+                        Err(_) => {
+                            ApiError::Unavailable("a timely answer".to_owned()).into_response()
+                        }
+                    }
+                },
+            ))
+            .layer(DefaultBodyLimit::max(settings.body_limit_bytes)),
+    )
+}
+
+/// Unknown paths answer 404 problem+json.
+pub async fn fallback() -> ApiError {
+    ApiError::NotFound
+}
+
+async fn record_metrics(
+    axum::extract::State(metrics): axum::extract::State<Arc<Metrics>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let started = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let res = next.run(req).await;
+    metrics
+        .http_requests
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status: res.status().as_u16(),
+        })
+        .inc();
+    metrics
+        .http_latency
+        .get_or_create(&LatencyLabels { method, route })
+        .observe(started.elapsed().as_secs_f64());
+    res
+}
+
+/// Internal errors are logged once, here, with their cause chain.
+async fn log_internal_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    if let Some(cause) = res.extensions().get::<InternalErrorCause>() {
+        tracing::error!(error.cause_chain = %cause.0, "request failed");
+    } else if res.status().is_server_error() {
+        tracing::warn!(
+            status = res.status().as_u16(),
+            "request answered with a server error"
+        );
+    }
+    res
+}
+
+/// Turns axum's empty-bodied errors (405, 413, ...) into problem+json.
+async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    if !(status.is_client_error() || status.is_server_error())
+        || res.headers().contains_key(header::CONTENT_TYPE)
+    {
+        return res;
+    }
+    let (slug, title) = match status {
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "Payload too large"),
+        StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        _ => ("error", status.canonical_reason().unwrap_or("Error")),
+    };
+    let (parts, _) = res.into_parts();
+    let mut problem = Problem::new(status, slug, title).into_response();
+    for (name, value) in &parts.headers {
+        problem.headers_mut().entry(name).or_insert(value.clone());
+    }
+    problem
+}

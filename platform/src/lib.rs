@@ -1,0 +1,24 @@
+//! Plumbing shared by every Storefront service. No business rules live here.
+
+pub mod auth;
+pub mod aws;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod http;
+pub mod messaging;
+pub mod metrics;
+pub mod outbox;
+pub mod ratelimit;
+pub mod redis;
+pub mod server;
+pub mod shutdown;
+pub mod telemetry;
+
+#[cfg(feature = "test-support")]
+pub mod testing;
+
+pub use error::{ApiError, FieldError, Problem};
+pub use extract::Json;

@@ -1,0 +1,133 @@
+//! Prometheus metrics, one registry per `Application` (no process-global recorder).
+
+use std::sync::Arc;
+
+use prometheus_client::{
+    encoding::{text::encode, EncodeLabelSet},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LatencyLabels {
+    pub method: String,
+    pub route: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct DegradedLabels {
+    /// The dependency that failed (`redis`, `sns`, ...).
+    pub dependency: String,
+    /// What we did instead (`rate_limit_fail_open`, `outbox_publish`, ...).
+    pub action: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(
+        [
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+        ]
+        .into_iter(),
+    )
+}
+
+/// The metrics every service exposes, plus the registry they live in.
+pub struct Metrics {
+    registry: Registry,
+    pub http_requests: Family<RouteLabels, Counter>,
+    pub http_latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
+    pub outbox_backlog: Gauge,
+    pub outbox_published: Counter,
+    pub outbox_publish_failures: Counter,
+    pub degraded: Family<DegradedLabels, Counter>,
+}
+
+impl Metrics {
+    /// Builds the shared metrics; `extra` registers a service's own.
+    pub fn new(extra: impl FnOnce(&mut Registry)) -> Arc<Self> {
+        let mut registry = Registry::with_prefix("storefront");
+        let http_requests = Family::<RouteLabels, Counter>::default();
+        let http_latency =
+            Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+                latency_histogram,
+            );
+        let outbox_backlog = Gauge::default();
+        let outbox_published = Counter::default();
+        let outbox_publish_failures = Counter::default();
+        let degraded = Family::<DegradedLabels, Counter>::default();
+        registry.register(
+            "http_requests",
+            "HTTP requests by route and status",
+            http_requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route",
+            http_latency.clone(),
+        );
+        registry.register(
+            "outbox_backlog",
+            "Outbox events not yet published",
+            outbox_backlog.clone(),
+        );
+        registry.register(
+            "outbox_published",
+            "Outbox events published",
+            outbox_published.clone(),
+        );
+        registry.register(
+            "outbox_publish_failures",
+            "Failed attempts to publish outbox events",
+            outbox_publish_failures.clone(),
+        );
+        registry.register(
+            "degraded",
+            "Times a dependency failed and the service degraded instead of failing",
+            degraded.clone(),
+        );
+        extra(&mut registry);
+        Arc::new(Self {
+            registry,
+            http_requests,
+            http_latency,
+            outbox_backlog,
+            outbox_published,
+            outbox_publish_failures,
+            degraded,
+        })
+    }
+
+    pub fn record_degraded(&self, dependency: &str, action: &str) {
+        self.degraded
+            .get_or_create(&DegradedLabels {
+                dependency: dependency.to_owned(),
+                action: action.to_owned(),
+            })
+            .inc();
+    }
+
+    pub fn degraded_count(&self, dependency: &str, action: &str) -> u64 {
+        self.degraded
+            .get_or_create(&DegradedLabels {
+                dependency: dependency.to_owned(),
+                action: action.to_owned(),
+            })
+            .get()
+    }
+
+    /// The Prometheus text exposition of every metric.
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        if let Err(err) = encode(&mut out, &self.registry) {
+            tracing::error!(error = %err, "encoding metrics failed");
+        }
+        out
+    }
+}

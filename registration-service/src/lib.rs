@@ -1,0 +1,9 @@
+//! registration-service: customers, login, JWT issuer and JWKS.
+
+pub mod config;
+pub mod domain;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod startup;
+pub mod workers;

@@ -1,0 +1,3 @@
+//! SQL for this service's own database.
+
+pub mod customers;

@@ -1,0 +1,45 @@
+//! Storefront developer commands: `cargo xtask dev`, `cargo xtask test`, `cargo xtask gen-key`.
+#![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI: stdout and stderr are its interface
+
+use std::process::ExitCode;
+
+mod backing;
+mod dev;
+mod local;
+mod moto;
+mod net;
+mod services;
+mod supervise;
+mod test;
+
+#[derive(clap::Parser)]
+#[command(about = "Storefront developer commands")]
+enum Cli {
+    /// Run every service locally against Postgres, Redis and the moto AWS emulator.
+    Dev,
+    /// Provision Postgres, Redis and moto, then run fmt, clippy and every test.
+    Test(test::TestArgs),
+    /// Print a new JWT_SIGNING_KEYS value (one Ed25519 key) for a deployment's secret store.
+    GenKey {
+        /// Key id published in the JWKS; use a new one for each rotation.
+        #[arg(long)]
+        kid: String,
+    },
+}
+
+fn main() -> ExitCode {
+    let outcome = match <Cli as clap::Parser>::parse() {
+        Cli::Dev => dev::run(),
+        Cli::Test(args) => test::run(&args),
+        Cli::GenKey { kid } => {
+            println!("{}", platform::auth::keys::generate_signing_keys_json(&kid));
+            Ok(())
+        }
+    };
+    // The message alone: a backtrace (RUST_BACKTRACE is often set) only buries it.
+    if let Err(e) = outcome {
+        eprintln!("error: {e:#}");
+        return ExitCode::FAILURE;
+    }
+    ExitCode::SUCCESS
+}

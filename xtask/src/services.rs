@@ -1,0 +1,92 @@
+//! The services `cargo xtask dev` runs, one row each, and the environment each one gets.
+
+use platform::messaging::Provisioned;
+
+use crate::local::{aws_env, repo_root, target_dir, Backends};
+use crate::net;
+
+pub const JWT_AUDIENCE: &str = "storefront";
+pub const ADMIN_EMAIL: &str = "admin@storefront.test";
+pub const ADMIN_PASSWORD: &str = "storefront-admin";
+
+pub struct Service {
+    /// Also the key in `infra/messaging.yaml` and the Redis key prefix.
+    pub name: &'static str,
+    pub package: &'static str,
+    pub port: u16,
+    pub database: &'static str,
+    pub docs_path: &'static str,
+    /// The token issuer gets the signing keys and seeds the admin account.
+    pub issues_tokens: bool,
+}
+
+impl Service {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+/// Services join this table as their crates land (DESIGN.md "Services, ports
+/// and public paths"): campaign 8082 `campaign`, catalog 8083 `catalog`,
+/// order 8084 `orders`, inventory 8085 `inventory`.
+pub const SERVICES: &[Service] = &[Service {
+    name: "registration",
+    package: "registration-service",
+    port: 8081,
+    database: "registration",
+    docs_path: "/docs/registration/",
+    issues_tokens: true,
+}];
+
+/// The one service that issues tokens; every other service verifies against it.
+fn token_issuer() -> &'static Service {
+    SERVICES
+        .iter()
+        .find(|s| s.issues_tokens)
+        .expect("the services table has a token issuer")
+}
+
+/// What every service process gets from the local platform.
+pub struct ServiceEnv<'a> {
+    pub backends: &'a Backends,
+    pub moto_url: &'a str,
+    pub provisioned: &'a Provisioned,
+    pub signing_keys: &'a str,
+}
+
+impl ServiceEnv<'_> {
+    pub fn command(&self, service: &Service) -> anyhow::Result<tokio::process::Command> {
+        let issuer = token_issuer().url();
+        let mut cmd =
+            tokio::process::Command::new(target_dir()?.join("debug").join(service.package));
+        cmd.current_dir(repo_root())
+            .env("PORT", service.port.to_string())
+            .env(
+                "DATABASE_URL",
+                net::with_database(&self.backends.database_url, service.database)?,
+            )
+            .env("REDIS_URL", &self.backends.redis_url)
+            .env("REDIS_KEY_PREFIX", service.name)
+            .envs(aws_env(self.moto_url))
+            .env("JWT_ISSUER", &issuer)
+            .env("JWT_AUDIENCE", JWT_AUDIENCE)
+            .env("JWKS_URL", format!("{issuer}/.well-known/jwks.json"))
+            .env("LOG_FORMAT", "pretty")
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
+            );
+        if let Some(arn) = self.provisioned.topic_arn(service.name) {
+            cmd.env("EVENTS_TOPIC_ARN", arn);
+        }
+        if let Some(url) = self.provisioned.queue_url(service.name) {
+            cmd.env("EVENTS_QUEUE_URL", url);
+        }
+        if service.issues_tokens {
+            cmd.env("JWT_SIGNING_KEYS", self.signing_keys)
+                .env("ADMIN_EMAIL", ADMIN_EMAIL)
+                .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
+        }
+        Ok(cmd)
+    }
+}
