@@ -81,8 +81,8 @@ fn strip_position(message: &str) -> String {
     }
 }
 
-/// For missing or unknown fields serde reports the parent's path; the field
-/// itself is quoted in the message.
+/// For a missing field serde reports the parent's path (for an unknown one,
+/// the field's own); the field itself is quoted in the message.
 fn field_name(path: &str, message: &str) -> String {
     let quoted = message
         .split('`')
@@ -90,6 +90,9 @@ fn field_name(path: &str, message: &str) -> String {
         .filter(|_| message.starts_with("missing field") || message.starts_with("unknown field"));
     match (path, quoted) {
         (".", Some(name)) => name.to_owned(),
+        (path, Some(name)) if path == name || path.ends_with(&format!(".{name}")) => {
+            path.to_owned()
+        }
         (parent, Some(name)) => format!("{parent}.{name}"),
         (".", None) => "body".to_owned(),
         (path, None) => path.to_owned(),
@@ -131,6 +134,20 @@ mod tests {
             field_of(r#"{"name": "x", "age": 1, "role": "admin"}"#),
             "role"
         );
+    }
+
+    #[test]
+    fn a_missing_nested_field_is_named_by_its_path() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Outer {
+            inner: Body,
+        }
+        let err = parse_json::<Outer>(br#"{"inner": {"name": "x"}}"#);
+        match err {
+            Err(ApiError::Validation(errors)) => assert_eq!(errors[0].field, "inner.age"),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use crate::local::{aws_env, cargo, repo_root, run_status, Backends, AWS_REGION};
+use crate::local::{cargo, repo_root, run_status, Backends, AWS_REGION};
 use crate::services::{ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SERVICES};
 use crate::supervise::Supervisor;
 use crate::{backing, moto, net};
@@ -21,11 +21,6 @@ const SIGNING_KEYS_FILE: &str = ".dev/jwt-signing-keys.json";
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
 
 pub fn run() -> anyhow::Result<()> {
-    // xtask's own SDK client reads credentials from the environment. Set here,
-    // before the runtime starts any thread, because set_var is not thread-safe.
-    for (name, value) in aws_env(&moto::endpoint_url(MOTO_PORT)) {
-        std::env::set_var(name, value);
-    }
     tokio::runtime::Runtime::new()
         .context("starting the tokio runtime")?
         .block_on(dev())

@@ -83,7 +83,9 @@ impl TokenVerifier {
         let kid = header
             .kid
             .ok_or_else(|| AuthError::Invalid("the token names no key (kid)".to_owned()))?;
-        let key = match self.keys.read().await.get(&kid).cloned() {
+        // Bound first: a guard in the match scrutinee would live through the refresh.
+        let cached = self.keys.read().await.get(&kid).cloned();
+        let key = match cached {
             Some(key) => key,
             None => self.refresh_for(&kid).await?,
         };

@@ -1,0 +1,8 @@
+mod bad_input;
+mod contract;
+mod faults;
+mod health;
+mod helpers;
+mod register;
+mod token;
+mod verification;
