@@ -8,6 +8,6 @@ pub mod password;
 pub mod verifier;
 
 pub use claims::{Claims, Role};
-pub use extract::{AdminUser, Caller, ServiceCaller};
+pub use extract::{AdminUser, Caller, MaybeCaller, ServiceCaller};
 pub use keys::SigningKeys;
-pub use verifier::{AuthError, TokenVerifier};
+pub use verifier::{AuthError, JwksSource, TokenVerifier};

@@ -33,3 +33,27 @@ pub async fn sdk_config(settings: &AwsSettings) -> aws_config::SdkConfig {
     }
     loader.load().await
 }
+
+/// Creates the SES identity (a domain or an address) if it does not exist;
+/// the emulator then accepts mail from it. In AWS, Terraform owns identities.
+pub async fn ensure_email_identity(
+    sdk: &aws_config::SdkConfig,
+    identity: &str,
+) -> anyhow::Result<()> {
+    let ses = aws_sdk_sesv2::Client::new(sdk);
+    if ses
+        .get_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+        .is_ok()
+    {
+        return Ok(());
+    }
+    ses.create_email_identity()
+        .email_identity(identity)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("creating the SES identity {identity}: {e}"))?;
+    Ok(())
+}

@@ -56,12 +56,11 @@ pub async fn ensure_database(admin_url: &str, name: &str) -> anyhow::Result<()> 
 
 /// Replaces the database name in a Postgres URL.
 pub fn with_database(url: &str, name: &str) -> anyhow::Result<String> {
-    let options = PgConnectOptions::from_str(url).context("not a valid Postgres URL")?;
+    PgConnectOptions::from_str(url).context("not a valid Postgres URL")?;
     let (base, query) = match url.split_once('?') {
         Some((b, q)) => (b, Some(q)),
         None => (url, None),
     };
-    let _ = options;
     let scheme_end = base.find("://").map_or(0, |i| i + 3);
     let base = match base[scheme_end..].find('/') {
         Some(i) => &base[..scheme_end + i],

@@ -42,6 +42,33 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// Like `axum::extract::Query`, but rejections are problem+json (422).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<T, S> axum::extract::FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        serde_path_to_error::deserialize(de)
+            .map(Query)
+            .map_err(|err| {
+                let path = err.path().to_string();
+                let message = err.into_inner().to_string();
+                ApiError::Validation(vec![FieldError::new(field_name(&path, &message), message)])
+            })
+    }
+}
+
 fn has_json_content_type(req: &Request) -> bool {
     let Some(value) = req.headers().get(header::CONTENT_TYPE) else {
         return false;

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod aws;
 pub mod config;
+pub mod consumer;
 pub mod db;
 pub mod error;
 pub mod events;
@@ -10,7 +11,9 @@ pub mod extract;
 pub mod http;
 pub mod messaging;
 pub mod metrics;
+pub mod openapi;
 pub mod outbox;
+pub mod pagination;
 pub mod ratelimit;
 pub mod redis;
 pub mod server;
@@ -21,4 +24,4 @@ pub mod telemetry;
 pub mod testing;
 
 pub use error::{ApiError, FieldError, Problem};
-pub use extract::Json;
+pub use extract::{Json, Query};

@@ -73,6 +73,12 @@ pub fn queue_name(prefix: &str, service: &str) -> String {
     format!("{prefix}-{service}-events")
 }
 
+/// The dead-letter queue's URL: the queue's with `-dlq` appended (the
+/// naming rule both the bootstrap and Terraform follow).
+pub fn dlq_url_of(queue_url: &str) -> String {
+    format!("{queue_url}-dlq")
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct BootstrapOptions {
     /// Overrides every queue's visibility timeout (tests use a short one).

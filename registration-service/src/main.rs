@@ -14,6 +14,9 @@ enum Command {
     Serve,
     /// Print the OpenAPI document.
     Openapi,
+    /// Read a service client's secret on stdin and print its argon2id hash
+    /// (for the `secret_hash` of an entry in `SERVICE_CLIENTS`).
+    HashSecret,
 }
 
 #[tokio::main]
@@ -22,6 +25,18 @@ async fn main() -> anyhow::Result<()> {
         Command::Openapi => {
             let json = openapi::document().to_pretty_json()?;
             std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
+            Ok(())
+        }
+        Command::HashSecret => {
+            let mut secret = String::new();
+            std::io::stdin().read_line(&mut secret)?;
+            let secret = secret.trim_end_matches(['\r', '\n']);
+            anyhow::ensure!(
+                secret.len() >= 16,
+                "a service secret needs at least 16 characters"
+            );
+            let hash = platform::auth::password::hash_blocking(secret)?;
+            std::io::Write::write_all(&mut std::io::stdout(), format!("{hash}\n").as_bytes())?;
             Ok(())
         }
         Command::Serve => {

@@ -1,9 +1,7 @@
 //! The OpenAPI document of registration-service.
 
-use utoipa::{
-    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
-    Modify, OpenApi,
-};
+use platform::openapi::BearerAuth;
+use utoipa::OpenApi;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,23 +17,6 @@ use utoipa::{
     modifiers(&BearerAuth)
 )]
 pub struct ApiDoc;
-
-struct BearerAuth;
-
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .bearer_format("JWT")
-                    .build(),
-            ),
-        );
-    }
-}
 
 /// The document as served and committed (`openapi.json`).
 pub fn document() -> utoipa::openapi::OpenApi {

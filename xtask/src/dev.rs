@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::local::{cargo, repo_root, run_status, Backends, AWS_REGION};
-use crate::services::{ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SERVICES};
+use crate::services::{ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SENDER_DOMAIN, SERVICES};
 use crate::supervise::Supervisor;
 use crate::{backing, moto, net};
 
@@ -47,6 +47,9 @@ async fn dev() -> anyhow::Result<()> {
     let provisioned = platform::messaging::bootstrap(&sdk_config, &topology, MESSAGING_PREFIX)
         .await
         .context("creating topics and queues on moto")?;
+    platform::aws::ensure_email_identity(&sdk_config, SENDER_DOMAIN)
+        .await
+        .context("creating the SES sender identity on moto")?;
     let signing_keys = local_signing_keys()?;
 
     let mut build = cargo()?;

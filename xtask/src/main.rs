@@ -3,14 +3,17 @@
 
 use std::process::ExitCode;
 
+mod actionlint;
 mod backing;
 mod dev;
+mod infra;
 mod local;
 mod moto;
 mod net;
 mod services;
 mod supervise;
 mod test;
+mod venv;
 
 #[derive(clap::Parser)]
 #[command(about = "Storefront developer commands")]

@@ -7,41 +7,20 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 
-use crate::local::{repo_root, run_status, target_dir};
+use crate::local::target_dir;
 use crate::net::HostPort;
+use crate::venv;
 
-const VENV: &str = ".venv-tools";
 const READY_PATH: &str = "/moto-api/data.json";
 const START_TIMEOUT: Duration = Duration::from_secs(30);
 
 fn moto_server() -> PathBuf {
-    repo_root().join(VENV).join("bin").join("moto_server")
+    venv::bin_dir().join("moto_server")
 }
 
-/// Creates the venv and installs moto into it, once.
+/// Installs moto into the tools venv, once.
 pub fn ensure_installed() -> anyhow::Result<()> {
-    if moto_server().is_file() {
-        return Ok(());
-    }
-    let root = repo_root();
-    println!("Installing moto into {VENV}/ (first run only)...");
-    let created = run_status(
-        Command::new("python3")
-            .current_dir(&root)
-            .args(["-m", "venv", VENV]),
-    )
-    .context("running python3; install Python 3")?;
-    if !created {
-        bail!("`python3 -m venv {VENV}` failed; install Python 3 with the venv module (e.g. the python3-venv package)");
-    }
-    let installed = run_status(
-        Command::new(root.join(VENV).join("bin").join("pip"))
-            .current_dir(&root)
-            .args(["install", "--quiet", "moto[server]"]),
-    )?;
-    if !installed || !moto_server().is_file() {
-        bail!("`{VENV}/bin/pip install \"moto[server]\"` failed; see the output above");
-    }
+    venv::ensure_tool("moto_server", "moto[server]")?;
     Ok(())
 }
 

@@ -8,6 +8,8 @@ use crate::net;
 pub const JWT_AUDIENCE: &str = "storefront";
 pub const ADMIN_EMAIL: &str = "admin@storefront.test";
 pub const ADMIN_PASSWORD: &str = "storefront-admin";
+/// The SES identity the local emails come from (`noreply@storefront.test`).
+pub const SENDER_DOMAIN: &str = "storefront.test";
 
 pub struct Service {
     /// Also the key in `infra/messaging.yaml` and the Redis key prefix.
@@ -27,16 +29,26 @@ impl Service {
 }
 
 /// Services join this table as their crates land (DESIGN.md "Services, ports
-/// and public paths"): campaign 8082 `campaign`, catalog 8083 `catalog`,
-/// order 8084 `orders`, inventory 8085 `inventory`.
-pub const SERVICES: &[Service] = &[Service {
-    name: "registration",
-    package: "registration-service",
-    port: 8081,
-    database: "registration",
-    docs_path: "/docs/registration/",
-    issues_tokens: true,
-}];
+/// and public paths"): catalog 8083 `catalog`, order 8084 `orders`,
+/// inventory 8085 `inventory`.
+pub const SERVICES: &[Service] = &[
+    Service {
+        name: "registration",
+        package: "registration-service",
+        port: 8081,
+        database: "registration",
+        docs_path: "/docs/registration/",
+        issues_tokens: true,
+    },
+    Service {
+        name: "campaign",
+        package: "campaign-service",
+        port: 8082,
+        database: "campaign",
+        docs_path: "/docs/campaign/",
+        issues_tokens: false,
+    },
+];
 
 /// The one service that issues tokens; every other service verifies against it.
 fn token_issuer() -> &'static Service {
@@ -81,6 +93,13 @@ impl ServiceEnv<'_> {
         }
         if let Some(url) = self.provisioned.queue_url(service.name) {
             cmd.env("EVENTS_QUEUE_URL", url);
+        }
+        if service.name == "campaign" {
+            // Local only: links in local emails are signed with a fixed secret.
+            cmd.env("UNSUBSCRIBE_SECRET", "local-unsubscribe-secret")
+                .env("EMAIL_SENDER", format!("noreply@{SENDER_DOMAIN}"))
+                .env("ADMIN_ALERT_EMAIL", format!("ops@{SENDER_DOMAIN}"))
+                .env("PUBLIC_BASE_URL", service.url());
         }
         if service.issues_tokens {
             cmd.env("JWT_SIGNING_KEYS", self.signing_keys)

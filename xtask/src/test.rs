@@ -41,6 +41,12 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
         if !run_status(cargo()?.args(clippy))? {
             failed.push("cargo clippy");
         }
+        if !crate::actionlint::run()? {
+            failed.push("actionlint");
+        }
+        if !crate::infra::run()? {
+            failed.push("infra checks");
+        }
     }
     // Later steps still run after a failure, so one CI run reports everything.
     let mut tests = test_command(args)?;

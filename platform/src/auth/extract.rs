@@ -106,3 +106,29 @@ where
         }
     }
 }
+
+/// The caller if a token was sent (it must then be valid), or `None` for an
+/// anonymous request.
+#[derive(Debug, Clone)]
+pub struct MaybeCaller(pub Option<Claims>);
+
+impl<S> FromRequestParts<S> for MaybeCaller
+where
+    S: Send + Sync,
+    Arc<TokenVerifier>: FromRef<S>,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if !parts.headers.contains_key(header::AUTHORIZATION) {
+            return Ok(MaybeCaller(None));
+        }
+        claims_of(parts, state).await.map(|c| MaybeCaller(Some(c)))
+    }
+}
+
+impl MaybeCaller {
+    pub fn is_admin(&self) -> bool {
+        self.0.as_ref().is_some_and(|c| c.role == Role::Admin)
+    }
+}

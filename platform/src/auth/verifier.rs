@@ -125,3 +125,21 @@ impl TokenVerifier {
         found.ok_or_else(unknown)
     }
 }
+
+/// Where a service gets the issuer's public keys.
+#[derive(Debug, Clone)]
+pub enum JwksSource {
+    /// `JWKS_URL`, fetched and cached.
+    Url(String),
+    /// Keys given in code (tests; the issuer itself).
+    Static(Jwks),
+}
+
+impl TokenVerifier {
+    pub fn from_source(issuer: &str, audience: &str, source: &JwksSource) -> anyhow::Result<Self> {
+        match source {
+            JwksSource::Url(url) => Self::remote(issuer, audience, url),
+            JwksSource::Static(jwks) => Ok(Self::from_jwks(issuer, audience, jwks)),
+        }
+    }
+}

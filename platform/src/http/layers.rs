@@ -122,25 +122,41 @@ async fn log_internal_errors(req: Request, next: Next) -> Response {
     res
 }
 
-/// Turns axum's empty-bodied errors (405, 413, ...) into problem+json.
+/// Turns axum's own error answers (empty or plain-text 404, 405, 413, path
+/// and query rejections) into problem+json, keeping their message for 4xx.
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();
-    if !(status.is_client_error() || status.is_server_error())
-        || res.headers().contains_key(header::CONTENT_TYPE)
-    {
+    let is_json = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
         return res;
     }
     let (slug, title) = match status {
         StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "Method not allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => ("payload-too-large", "Payload too large"),
         StatusCode::NOT_FOUND => ("not-found", "Not found"),
+        StatusCode::BAD_REQUEST => ("bad-request", "Bad request"),
         _ => ("error", status.canonical_reason().unwrap_or("Error")),
     };
-    let (parts, _) = res.into_parts();
-    let mut problem = Problem::new(status, slug, title).into_response();
-    for (name, value) in &parts.headers {
-        problem.headers_mut().entry(name).or_insert(value.clone());
+    let (parts, body) = res.into_parts();
+    let mut problem = Problem::new(status, slug, title);
+    if status.is_client_error() {
+        if let Ok(bytes) = axum::body::to_bytes(body, 4096).await {
+            let text = String::from_utf8_lossy(&bytes).trim().to_owned();
+            if !text.is_empty() {
+                problem = problem.detail(text);
+            }
+        }
     }
-    problem
+    let mut res = problem.into_response();
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            res.headers_mut().entry(name).or_insert(value.clone());
+        }
+    }
+    res
 }

@@ -55,6 +55,43 @@ impl TestMessaging {
             .to_owned()
     }
 
+    /// Publishes `envelope` to `service`'s topic as the outbox relay would.
+    pub async fn publish(&self, service: &str, envelope: &crate::events::Envelope) {
+        let sns = aws_sdk_sns::Client::new(&self.sdk);
+        let attribute = aws_sdk_sns::types::MessageAttributeValue::builder()
+            .data_type("String")
+            .string_value(&envelope.event_type)
+            .build()
+            .expect("a valid attribute");
+        sns.publish()
+            .topic_arn(self.topic_arn(service))
+            .message(serde_json::to_string(envelope).expect("envelopes serialise"))
+            .message_attributes(crate::events::EVENT_TYPE_ATTRIBUTE, attribute)
+            .send()
+            .await
+            .expect("publishing to the test topic");
+    }
+
+    /// Messages waiting in `queue_url` (approximate, as SQS reports it).
+    pub async fn depth(&self, queue_url: &str) -> i64 {
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk);
+        let out = sqs
+            .get_queue_attributes()
+            .queue_url(queue_url)
+            .attribute_names(aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(
+                aws_sdk_sqs::types::QueueAttributeName::ApproximateNumberOfMessagesNotVisible,
+            )
+            .send()
+            .await
+            .expect("reading queue attributes");
+        out.attributes
+            .unwrap_or_default()
+            .values()
+            .filter_map(|v| v.parse::<i64>().ok())
+            .sum()
+    }
+
     pub fn queue_url(&self, service: &str) -> String {
         self.provisioned
             .queue_url(service)
@@ -107,18 +144,18 @@ pub async fn emails_to(recipient: &str) -> Vec<serde_json::Value> {
         .json()
         .await
         .expect("the emulator's data is JSON");
-    data.pointer("/ses/Message")
-        .and_then(|m| m.as_object())
-        .map(|messages| {
-            messages
-                .values()
-                .filter(|m| {
-                    m.pointer("/destinations/ToAddresses")
-                        .and_then(|a| a.as_array())
-                        .is_some_and(|a| a.iter().any(|to| to.as_str() == Some(recipient)))
-                })
-                .cloned()
-                .collect()
+    // moto lists the messages as an array (older versions: an object by id).
+    let messages: Vec<serde_json::Value> = match data.pointer("/ses/Message") {
+        Some(serde_json::Value::Array(items)) => items.clone(),
+        Some(serde_json::Value::Object(by_id)) => by_id.values().cloned().collect(),
+        _ => Vec::new(),
+    };
+    messages
+        .into_iter()
+        .filter(|m| {
+            m.pointer("/destinations/ToAddresses")
+                .and_then(|a| a.as_array())
+                .is_some_and(|a| a.iter().any(|to| to.as_str() == Some(recipient)))
         })
-        .unwrap_or_default()
+        .collect()
 }

@@ -1,0 +1,206 @@
+//! The campaign queue's handler: one email per event, never two. Shared by
+//! the in-process consumer and the Lambda.
+
+use anyhow::Context;
+use platform::{
+    consumer::{record_in_inbox, EventHandler, Handled},
+    events::Envelope,
+};
+use sqlx::{PgConnection, PgPool};
+use time::OffsetDateTime;
+
+use super::{payloads, sender::EmailSender, templates, unsubscribe};
+use crate::{
+    config::EmailSettings,
+    domain::Offer,
+    repo::{
+        campaigns,
+        emails::{self, NewEmail},
+    },
+};
+
+/// The name this consumer records in the inbox.
+pub const CONSUMER: &str = "campaign-emailer";
+
+#[derive(Clone)]
+pub struct EmailHandler {
+    pub pool: PgPool,
+    pub sender: EmailSender,
+    pub settings: EmailSettings,
+    pub shop_currency: String,
+}
+
+impl EventHandler for EmailHandler {
+    /// Logs the event's email with the inbox row in one transaction, then
+    /// sends what is still pending for the event. A redelivery finds the
+    /// inbox row and only retries a send that failed before.
+    async fn handle(&self, event: Envelope) -> anyhow::Result<Handled> {
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .context("starting the inbox transaction")?;
+        let first_time = record_in_inbox(&mut tx, CONSUMER, &event).await?;
+        if first_time {
+            if let Some(email) = self.compose(&mut tx, &event).await? {
+                emails::insert(&mut tx, &email).await?;
+            }
+        }
+        tx.commit()
+            .await
+            .context("committing the inbox transaction")?;
+        self.send_pending(&event).await?;
+        Ok(if first_time {
+            Handled::Processed
+        } else {
+            Handled::Duplicate
+        })
+    }
+}
+
+fn data<T: serde::de::DeserializeOwned>(event: &Envelope) -> anyhow::Result<T> {
+    serde_json::from_value(event.data.clone()).with_context(|| {
+        format!(
+            "{} {} has an unexpected payload",
+            event.event_type, event.id
+        )
+    })
+}
+
+impl EmailHandler {
+    async fn compose(
+        &self,
+        conn: &mut PgConnection,
+        event: &Envelope,
+    ) -> anyhow::Result<Option<NewEmail>> {
+        let admin = &self.settings.admin_alert_address;
+        let (kind, recipient, rendered, list_unsubscribe) = match event.event_type.as_str() {
+            "customer.registered" => {
+                let d: payloads::CustomerRegistered = data(event)?;
+                let wants_marketing =
+                    emails::upsert_preference(conn, d.customer_id, &d.email, d.marketing_opt_in)
+                        .await?;
+                let (offers, link) = if wants_marketing {
+                    let token =
+                        unsubscribe::token(&self.settings.unsubscribe_secret, d.customer_id);
+                    let link = format!(
+                        "{}/emails/unsubscribe?token={token}",
+                        self.settings.public_base_url.trim_end_matches('/')
+                    );
+                    (self.active_offers(conn).await?, Some(link))
+                } else {
+                    (Vec::new(), None)
+                };
+                let rendered = templates::welcome(&d.first_name, &offers, link.as_deref());
+                ("welcome", d.email, rendered, link)
+            }
+            "order.confirmed" => {
+                let d: payloads::OrderConfirmed = data(event)?;
+                (
+                    "order_receipt",
+                    d.email.clone(),
+                    templates::order_receipt(&d),
+                    None,
+                )
+            }
+            "order.shipped" => {
+                let d: payloads::OrderShipped = data(event)?;
+                (
+                    "order_shipped",
+                    d.email.clone(),
+                    templates::order_shipped(&d),
+                    None,
+                )
+            }
+            "order.cancelled" => {
+                let d: payloads::OrderCancelled = data(event)?;
+                (
+                    "order_cancelled",
+                    d.email.clone(),
+                    templates::order_cancelled(&d),
+                    None,
+                )
+            }
+            "inventory.stock_low" => {
+                let d: payloads::StockLow = data(event)?;
+                ("stock_low", admin.clone(), templates::stock_low(&d), None)
+            }
+            "report.daily_sales" => {
+                let d: payloads::DailySales = data(event)?;
+                (
+                    "daily_sales",
+                    admin.clone(),
+                    templates::daily_sales(&d),
+                    None,
+                )
+            }
+            other => {
+                tracing::debug!(event_type = other, "no email for this event type");
+                return Ok(None);
+            }
+        };
+        Ok(Some(NewEmail {
+            event_id: event.id,
+            kind,
+            recipient,
+            subject: rendered.subject,
+            text_body: rendered.text,
+            html_body: rendered.html,
+            list_unsubscribe,
+        }))
+    }
+
+    /// The campaigns running now, for the welcome email.
+    async fn active_offers(
+        &self,
+        conn: &mut PgConnection,
+    ) -> anyhow::Result<Vec<templates::CampaignOffer>> {
+        let now = OffsetDateTime::now_utc();
+        let rows = campaigns::list(conn, true, None, 20).await?;
+        Ok(rows
+            .into_iter()
+            .filter(|c| c.is_active_at(now))
+            .map(|c| templates::CampaignOffer {
+                offer: match c.offer() {
+                    Offer::Percent { percent_off } => templates::Offer::Percent { percent_off },
+                    Offer::Fixed { amount_off_cents } => templates::Offer::Fixed {
+                        amount_off_cents,
+                        currency: c.currency.clone(),
+                    },
+                },
+                name: c.name,
+                description: c.description,
+                promo_code: c.code,
+                ends_at: c.ends_at,
+            })
+            .collect())
+    }
+
+    /// Sends every email of `event` not yet accepted by SES. A refusal is
+    /// recorded on the email and returned as an error, so the message is
+    /// redelivered (and ends in the DLQ if SES keeps refusing).
+    async fn send_pending(&self, event: &Envelope) -> anyhow::Result<()> {
+        let mut conn = self.pool.acquire().await?;
+        let pending = emails::pending_for_event(&mut conn, event.id).await?;
+        let mut refused = 0;
+        for email in pending {
+            match self.sender.send(&email).await {
+                Ok(message_id) => {
+                    emails::mark_sent(&mut conn, email.id, message_id.as_deref()).await?;
+                }
+                Err(err) => {
+                    refused += 1;
+                    let reason = format!("{err:#}");
+                    tracing::warn!(email_id = %email.id, kind = email.kind, error = reason, "sending an email failed");
+                    emails::mark_failed_attempt(&mut conn, email.id, &reason).await?;
+                }
+            }
+        }
+        anyhow::ensure!(
+            refused == 0,
+            "{refused} email(s) of {} were not accepted",
+            event.id
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,162 @@
+//! The email log: every email, written with the event that caused it.
+
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone)]
+pub struct NewEmail {
+    pub event_id: Uuid,
+    pub kind: &'static str,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub list_unsubscribe: Option<String>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EmailRow {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub kind: String,
+    pub recipient: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub list_unsubscribe: Option<String>,
+    pub status: String,
+    pub attempts: i32,
+    pub last_error: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub sent_at: Option<OffsetDateTime>,
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO emails (id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+         ON CONFLICT (event_id, kind) DO NOTHING",
+    )
+    .bind(Uuid::now_v7())
+    .bind(email.event_id)
+    .bind(email.kind)
+    .bind(&email.recipient)
+    .bind(&email.subject)
+    .bind(&email.text_body)
+    .bind(&email.html_body)
+    .bind(&email.list_unsubscribe)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn pending_for_event(
+    conn: &mut PgConnection,
+    event_id: Uuid,
+) -> Result<Vec<EmailRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
+                attempts, last_error, created_at, sent_at
+         FROM emails WHERE event_id = $1 AND status = 'pending' ORDER BY id",
+    )
+    .bind(event_id)
+    .fetch_all(conn)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn mark_sent(
+    conn: &mut PgConnection,
+    id: Uuid,
+    provider_message_id: Option<&str>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE emails SET status = 'sent', sent_at = now(), attempts = attempts + 1,
+                provider_message_id = $2, last_error = NULL
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(provider_message_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn mark_failed_attempt(
+    conn: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1")
+        .bind(id)
+        .bind(error)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Newest first, optionally filtered; keyset-paged on the time-ordered id.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut PgConnection,
+    to: Option<&str>,
+    kind: Option<&str>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<EmailRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
+                attempts, last_error, created_at, sent_at
+         FROM emails
+         WHERE ($1::text IS NULL OR recipient = $1)
+           AND ($2::text IS NULL OR kind = $2)
+           AND ($3::uuid IS NULL OR id < $3)
+         ORDER BY id DESC
+         LIMIT $4",
+    )
+    .bind(to)
+    .bind(kind)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// Records the customer's marketing choice from `customer.registered`,
+/// keeping an unsubscribe that already happened.
+#[tracing::instrument(skip_all)]
+pub async fn upsert_preference(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    email: &str,
+    opt_in: bool,
+) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "INSERT INTO marketing_preferences (customer_id, email, marketing_opt_in) VALUES ($1, $2, $3)
+         ON CONFLICT (customer_id) DO UPDATE SET email = EXCLUDED.email, updated_at = now()
+         RETURNING marketing_opt_in AND unsubscribed_at IS NULL",
+    )
+    .bind(customer_id)
+    .bind(email)
+    .bind(opt_in)
+    .fetch_one(conn)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn unsubscribe(conn: &mut PgConnection, customer_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO marketing_preferences (customer_id, email, marketing_opt_in, unsubscribed_at)
+         VALUES ($1, '', false, now())
+         ON CONFLICT (customer_id) DO UPDATE
+         SET marketing_opt_in = false, unsubscribed_at = COALESCE(marketing_preferences.unsubscribed_at, now()), updated_at = now()",
+    )
+    .bind(customer_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

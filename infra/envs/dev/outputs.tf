@@ -1,0 +1,31 @@
+output "alb_url" {
+  value = module.storefront.alb_url
+}
+
+output "swagger_urls" {
+  value = module.storefront.swagger_urls
+}
+
+output "topic_arns" {
+  value = module.storefront.topic_arns
+}
+
+output "queue_urls" {
+  value = module.storefront.queue_urls
+}
+
+output "ecr_repository_urls" {
+  value = module.storefront.ecr_repository_urls
+}
+
+output "cluster_name" {
+  value = module.storefront.cluster_name
+}
+
+output "operator_secret_names" {
+  value = module.storefront.operator_secret_names
+}
+
+output "db_init_command" {
+  value = module.storefront.db_init_command
+}

@@ -1,0 +1,180 @@
+# One microservice on Fargate: task definition, service behind its ALB
+# target group, security group, log group, IAM roles scoped to this
+# service's own topic, queue, secrets and image, and autoscaling.
+
+data "aws_region" "current" {}
+
+locals {
+  name = "${var.name_prefix}-${var.service}"
+
+  environment = merge(var.environment, { PORT = tostring(var.port) })
+
+  # Values Terraform generates (DATABASE_URL, REDIS_URL...) share one secret;
+  # the others are set by an operator (docs/deploy.md). Names are not secret.
+  generated_secret_keys = sort(nonsensitive(keys(var.generated_secrets)))
+
+  container_secrets = concat(
+    [for k in local.generated_secret_keys : { name = k, valueFrom = "${aws_secretsmanager_secret.generated.arn}:${k}::" }],
+    [for k in sort(var.operator_secrets) : { name = k, valueFrom = aws_secretsmanager_secret.operator[k].arn }],
+  )
+
+  secret_arns = concat(
+    [aws_secretsmanager_secret.generated.arn],
+    [for s in aws_secretsmanager_secret.operator : s.arn],
+  )
+}
+
+resource "aws_cloudwatch_log_group" "this" {
+  name              = "/ecs/${var.name_prefix}/${var.service}"
+  retention_in_days = var.log_retention_days
+  kms_key_id        = var.kms_key_arn
+}
+
+resource "aws_ecs_task_definition" "this" {
+  family                   = local.name
+  requires_compatibilities = ["FARGATE"]
+  network_mode             = "awsvpc"
+  cpu                      = var.cpu
+  memory                   = var.memory
+  execution_role_arn       = aws_iam_role.execution.arn
+  task_role_arn            = aws_iam_role.task.arn
+
+  runtime_platform {
+    operating_system_family = "LINUX"
+    cpu_architecture        = var.cpu_architecture
+  }
+
+  container_definitions = jsonencode([{
+    name                   = var.service
+    image                  = var.image
+    essential              = true
+    readonlyRootFilesystem = true
+    # The service drains in-flight requests for up to 25 s after SIGTERM.
+    stopTimeout  = var.stop_timeout_seconds
+    portMappings = [{ containerPort = var.port, protocol = "tcp" }]
+    environment  = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    secrets      = local.container_secrets
+    logConfiguration = {
+      logDriver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = var.service
+      }
+    }
+  }])
+}
+
+resource "aws_ecs_service" "this" {
+  name                               = var.service
+  cluster                            = var.cluster_arn
+  task_definition                    = aws_ecs_task_definition.this.arn
+  desired_count                      = var.min_count
+  launch_type                        = "FARGATE"
+  platform_version                   = "LATEST"
+  health_check_grace_period_seconds  = var.health_check_grace_period_seconds
+  deployment_minimum_healthy_percent = 100
+  deployment_maximum_percent         = 200
+  propagate_tags                     = "SERVICE"
+  enable_execute_command             = false
+
+  deployment_circuit_breaker {
+    enable   = true
+    rollback = true
+  }
+
+  network_configuration {
+    subnets          = var.subnet_ids
+    security_groups  = [aws_security_group.this.id]
+    assign_public_ip = false
+  }
+
+  load_balancer {
+    target_group_arn = var.target_group_arn
+    container_name   = var.service
+    container_port   = var.port
+  }
+
+  lifecycle {
+    # Autoscaling owns the count; releases register new task definition
+    # revisions from CI (docs/deploy.md), so Terraform does not roll them back.
+    ignore_changes = [desired_count, task_definition]
+  }
+}
+
+resource "aws_security_group" "this" {
+  name        = local.name
+  description = "${var.service}-service tasks"
+  vpc_id      = var.vpc_id
+}
+
+resource "aws_vpc_security_group_ingress_rule" "alb" {
+  security_group_id            = aws_security_group.this.id
+  description                  = "Service port from the load balancer"
+  ip_protocol                  = "tcp"
+  from_port                    = var.port
+  to_port                      = var.port
+  referenced_security_group_id = var.alb_security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "https" {
+  security_group_id = aws_security_group.this.id
+  description       = "HTTPS: AWS APIs, the other services through the ALB, the JWKS"
+  ip_protocol       = "tcp"
+  from_port         = 443
+  to_port           = 443
+  cidr_ipv4         = "0.0.0.0/0"
+}
+
+resource "aws_vpc_security_group_egress_rule" "backends" {
+  for_each          = { postgres = 5432, redis = 6379 }
+  security_group_id = aws_security_group.this.id
+  description       = "To ${each.key} inside the VPC"
+  ip_protocol       = "tcp"
+  from_port         = each.value
+  to_port           = each.value
+  cidr_ipv4         = var.vpc_cidr_block
+}
+
+resource "aws_appautoscaling_target" "this" {
+  service_namespace  = "ecs"
+  scalable_dimension = "ecs:service:DesiredCount"
+  resource_id        = "service/${var.cluster_name}/${aws_ecs_service.this.name}"
+  min_capacity       = var.min_count
+  max_capacity       = var.max_count
+}
+
+resource "aws_appautoscaling_policy" "cpu" {
+  name               = "${local.name}-cpu"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+  resource_id        = aws_appautoscaling_target.this.resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.cpu_target_percent
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ECSServiceAverageCPUUtilization"
+    }
+  }
+}
+
+resource "aws_appautoscaling_policy" "requests" {
+  name               = "${local.name}-requests"
+  policy_type        = "TargetTrackingScaling"
+  service_namespace  = aws_appautoscaling_target.this.service_namespace
+  scalable_dimension = aws_appautoscaling_target.this.scalable_dimension
+  resource_id        = aws_appautoscaling_target.this.resource_id
+
+  target_tracking_scaling_policy_configuration {
+    target_value       = var.requests_per_target
+    scale_in_cooldown  = 300
+    scale_out_cooldown = 60
+    predefined_metric_specification {
+      predefined_metric_type = "ALBRequestCountPerTarget"
+      resource_label         = "${var.alb_arn_suffix}/${var.target_group_arn_suffix}"
+    }
+  }
+}

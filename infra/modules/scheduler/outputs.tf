@@ -1,0 +1,3 @@
+output "schedule_name" {
+  value = aws_scheduler_schedule.this.name
+}

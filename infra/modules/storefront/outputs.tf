@@ -1,0 +1,49 @@
+output "alb_url" {
+  value = module.alb.url
+}
+
+output "alb_dns_name" {
+  value = module.alb.dns_name
+}
+
+output "swagger_urls" {
+  value = { for s, _ in local.services : s => "${module.alb.url}/docs/${s}/" }
+}
+
+output "topic_arns" {
+  value = module.messaging.topic_arns
+}
+
+output "queue_urls" {
+  value = module.messaging.queue_urls
+}
+
+output "dead_letter_queue_urls" {
+  value = module.messaging.dead_letter_queue_urls
+}
+
+output "ecr_repository_urls" {
+  value = module.ecr.repository_urls
+}
+
+output "cluster_name" {
+  value = module.ecs_cluster.name
+}
+
+output "operator_secret_names" {
+  description = "Service => env var => secret name; put each value before the first deploy."
+  value       = { for s, m in module.service : s => m.operator_secret_names }
+}
+
+output "db_init_command" {
+  description = "Creates or updates each service's database role and database; idempotent."
+  value = join(" ", [
+    "aws ecs run-task --cluster ${module.ecs_cluster.name} --launch-type FARGATE",
+    "--task-definition ${module.rds.db_init_task_definition_family}",
+    "--network-configuration 'awsvpcConfiguration={subnets=[${join(",", module.network.private_subnet_ids)}],securityGroups=[${module.rds.db_init_security_group_id}],assignPublicIp=DISABLED}'",
+  ])
+}
+
+output "dashboard_name" {
+  value = module.observability.dashboard_name
+}
