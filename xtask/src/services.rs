@@ -48,6 +48,14 @@ pub const SERVICES: &[Service] = &[
         docs_path: "/docs/campaign/",
         issues_tokens: false,
     },
+    Service {
+        name: "inventory",
+        package: "inventory-service",
+        port: 8085,
+        database: "inventory",
+        docs_path: "/docs/inventory/",
+        issues_tokens: false,
+    },
 ];
 
 /// The one service that issues tokens; every other service verifies against it.

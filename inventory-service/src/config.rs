@@ -1,0 +1,49 @@
+//! inventory-service settings (12-factor; tests build them in code).
+
+use std::time::Duration;
+
+use platform::{
+    auth::JwksSource,
+    config::{env_opt, env_or, env_parse, CommonSettings, LogFormat},
+    ratelimit::RateLimit,
+};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub common: CommonSettings,
+    pub jwks: JwksSource,
+    /// `catalog.product_created` arrives here.
+    pub events_queue_url: Option<String>,
+    pub consumer_enabled: bool,
+    /// The Redis admission gate in front of flash-sale claims (off: every
+    /// claim goes to Postgres; for benchmarks and emergencies).
+    pub flash_sale_gate: bool,
+    /// Default lifetime of a held reservation.
+    pub reservation_ttl: Duration,
+    /// How often expired holds are returned and ended sales closed.
+    pub sweep_interval: Duration,
+    /// Claims per customer and client address.
+    pub claim_rate_limit: RateLimit,
+    pub shop_currency: String,
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    pub fn from_env() -> anyhow::Result<Self> {
+        Ok(Self {
+            common: CommonSettings::from_env("inventory-service", 8085, "inventory")?,
+            jwks: JwksSource::Url(env_or(
+                "JWKS_URL",
+                "http://127.0.0.1:8081/.well-known/jwks.json",
+            )),
+            events_queue_url: env_opt("EVENTS_QUEUE_URL"),
+            consumer_enabled: env_parse("CONSUMER_ENABLED", true)?,
+            flash_sale_gate: env_parse("FLASH_SALE_GATE", true)?,
+            reservation_ttl: Duration::from_secs(env_parse("RESERVATION_TTL_SECS", 600)?),
+            sweep_interval: Duration::from_millis(env_parse("SWEEP_INTERVAL_MS", 1000)?),
+            claim_rate_limit: env_parse("RATE_LIMIT_CLAIMS", RateLimit::per_minute(60))?,
+            shop_currency: env_or("SHOP_CURRENCY", "USD"),
+            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
+        })
+    }
+}

@@ -1,0 +1,73 @@
+//! What happens to stock when a hold is made, committed, released or expires.
+//! Each function runs inside the caller's transaction.
+
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::repo::{
+    reservations::{self, ItemRow, ReservationRow},
+    sales, stock,
+};
+
+/// A flash-sale unit that went back to its still-open sale; the caller
+/// returns it to the gate after commit.
+#[derive(Debug, Clone, Copy)]
+pub struct ReturnedToSale {
+    pub sale_id: Uuid,
+    pub owner_id: Uuid,
+    pub units: i32,
+}
+
+/// Takes the held units out of stock for good.
+pub async fn commit(
+    conn: &mut PgConnection,
+    reservation: &ReservationRow,
+    items: &[ItemRow],
+) -> Result<(), sqlx::Error> {
+    for item in items {
+        match reservation.flash_sale_id {
+            Some(_) => stock::shift(conn, &item.sku, -item.quantity, 0, -item.quantity).await?,
+            None => stock::shift(conn, &item.sku, -item.quantity, -item.quantity, 0).await?,
+        }
+        stock::record_movement(
+            conn,
+            &item.sku,
+            -item.quantity,
+            "sale",
+            &format!("reservation {}", reservation.id),
+        )
+        .await?;
+    }
+    reservations::set_status(conn, reservation.id, "committed").await
+}
+
+/// Returns held units: ordinary holds to available stock, flash-sale holds to
+/// their sale (or to available stock once the sale has closed).
+pub async fn give_back(
+    conn: &mut PgConnection,
+    reservation: &ReservationRow,
+    items: &[ItemRow],
+    status: &str,
+    correlation_id: Option<String>,
+) -> Result<Option<ReturnedToSale>, sqlx::Error> {
+    let mut returned = None;
+    for item in items {
+        match reservation.flash_sale_id {
+            Some(sale_id) => {
+                if sales::give_back(conn, sale_id, item.quantity).await? {
+                    returned = Some(ReturnedToSale {
+                        sale_id,
+                        owner_id: reservation.owner_id,
+                        units: item.quantity,
+                    });
+                } else {
+                    stock::shift(conn, &item.sku, 0, 0, -item.quantity).await?;
+                }
+            }
+            None => stock::shift(conn, &item.sku, 0, -item.quantity, 0).await?,
+        }
+        stock::check_low_stock(conn, &item.sku, correlation_id.clone()).await?;
+    }
+    reservations::set_status(conn, reservation.id, status).await?;
+    Ok(returned)
+}

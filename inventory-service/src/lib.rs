@@ -1,0 +1,11 @@
+//! inventory-service: stock, expiring reservations and flash sales that cannot oversell.
+
+pub mod config;
+pub mod domain;
+pub mod gate;
+pub mod holds;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod startup;
+pub mod workers;

@@ -1,0 +1,194 @@
+//! Stock rows and their movements.
+
+use platform::{events::NewEvent, outbox};
+use serde::Serialize;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct StockRow {
+    pub sku: String,
+    pub on_hand: i32,
+    pub reserved: i32,
+    pub allocated_to_sales: i32,
+    /// on_hand − reserved − allocated_to_sales; never below zero.
+    pub available: i32,
+    pub low_stock_threshold: i32,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+const SELECT: &str = "SELECT sku, on_hand, reserved, allocated_to_sales,
+        on_hand - reserved - allocated_to_sales AS available, low_stock_threshold, updated_at
+     FROM stock WHERE sku = $1";
+
+#[tracing::instrument(skip_all)]
+pub async fn find(conn: &mut PgConnection, sku: &str) -> Result<Option<StockRow>, sqlx::Error> {
+    sqlx::query_as(SELECT).bind(sku).fetch_optional(conn).await
+}
+
+/// Sets on_hand and the threshold (creating the SKU if new); returns the old on_hand.
+#[tracing::instrument(skip_all)]
+pub async fn set_levels(
+    conn: &mut PgConnection,
+    sku: &str,
+    on_hand: i32,
+    threshold: i32,
+) -> Result<i32, sqlx::Error> {
+    let old: Option<i32> =
+        sqlx::query_scalar("SELECT on_hand FROM stock WHERE sku = $1 FOR UPDATE")
+            .bind(sku)
+            .fetch_optional(&mut *conn)
+            .await?;
+    sqlx::query(
+        "INSERT INTO stock (sku, on_hand, low_stock_threshold) VALUES ($1, $2, $3)
+         ON CONFLICT (sku) DO UPDATE SET on_hand = $2, low_stock_threshold = $3,
+             version = stock.version + 1, updated_at = now()",
+    )
+    .bind(sku)
+    .bind(on_hand)
+    .bind(threshold)
+    .execute(&mut *conn)
+    .await?;
+    Ok(old.unwrap_or(0))
+}
+
+/// Adds `delta` to on_hand; false when the SKU does not exist.
+#[tracing::instrument(skip_all)]
+pub async fn adjust(conn: &mut PgConnection, sku: &str, delta: i32) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE stock SET on_hand = on_hand + $2, version = version + 1, updated_at = now() WHERE sku = $1",
+    )
+    .bind(sku)
+    .bind(delta)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn record_movement(
+    conn: &mut PgConnection,
+    sku: &str,
+    delta: i32,
+    kind: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO stock_movements (id, sku, delta, kind, reason) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(Uuid::now_v7())
+    .bind(sku)
+    .bind(delta)
+    .bind(kind)
+    .bind(reason)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Holds `quantity` for an ordinary reservation if that many are available.
+#[tracing::instrument(skip_all)]
+pub async fn hold(conn: &mut PgConnection, sku: &str, quantity: i32) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE stock SET reserved = reserved + $2, version = version + 1, updated_at = now()
+         WHERE sku = $1 AND on_hand - reserved - allocated_to_sales >= $2",
+    )
+    .bind(sku)
+    .bind(quantity)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Moves units between the columns of one SKU (all deltas in one statement).
+#[tracing::instrument(skip_all)]
+pub async fn shift(
+    conn: &mut PgConnection,
+    sku: &str,
+    on_hand: i32,
+    reserved: i32,
+    allocated_to_sales: i32,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE stock SET on_hand = on_hand + $2, reserved = reserved + $3,
+                allocated_to_sales = allocated_to_sales + $4, version = version + 1, updated_at = now()
+         WHERE sku = $1",
+    )
+    .bind(sku)
+    .bind(on_hand)
+    .bind(reserved)
+    .bind(allocated_to_sales)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Carves `quantity` out of available stock for a flash sale.
+#[tracing::instrument(skip_all)]
+pub async fn allocate(
+    conn: &mut PgConnection,
+    sku: &str,
+    quantity: i32,
+) -> Result<bool, sqlx::Error> {
+    let updated = sqlx::query(
+        "UPDATE stock SET allocated_to_sales = allocated_to_sales + $2, version = version + 1, updated_at = now()
+         WHERE sku = $1 AND on_hand - reserved - allocated_to_sales >= $2",
+    )
+    .bind(sku)
+    .bind(quantity)
+    .execute(conn)
+    .await?
+    .rows_affected();
+    Ok(updated == 1)
+}
+
+/// Creates the SKU's stock record at zero if it has none.
+#[tracing::instrument(skip_all)]
+pub async fn ensure(conn: &mut PgConnection, sku: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("INSERT INTO stock (sku) VALUES ($1) ON CONFLICT (sku) DO NOTHING")
+        .bind(sku)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Emits `inventory.stock_low` when available stock has just crossed below
+/// the threshold, and re-arms once it is back at or above it. Call after
+/// every change, in the same transaction.
+#[tracing::instrument(skip_all)]
+pub async fn check_low_stock(
+    conn: &mut PgConnection,
+    sku: &str,
+    correlation_id: Option<String>,
+) -> Result<(), sqlx::Error> {
+    let crossed: Option<(i32, i32, i64)> = sqlx::query_as(
+        "UPDATE stock SET low_stock_alerted = (on_hand - reserved - allocated_to_sales) < low_stock_threshold
+         WHERE sku = $1
+           AND low_stock_alerted <> ((on_hand - reserved - allocated_to_sales) < low_stock_threshold)
+         RETURNING CASE WHEN low_stock_alerted THEN on_hand - reserved - allocated_to_sales ELSE -1 END,
+                   low_stock_threshold, version",
+    )
+    .bind(sku)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if let Some((available, threshold, version)) = crossed.filter(|c| c.0 >= 0) {
+        outbox::enqueue(
+            conn,
+            NewEvent {
+                event_type: "inventory.stock_low",
+                version: 1,
+                aggregate_id: sku.to_owned(),
+                sequence: version,
+                correlation_id,
+                data: serde_json::json!({"sku": sku, "available": available, "low_stock_threshold": threshold}),
+            },
+        )
+        .await?;
+    }
+    Ok(())
+}

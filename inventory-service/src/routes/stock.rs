@@ -1,0 +1,157 @@
+//! `/inventory/{sku}`: stock levels (anyone reads; admins set and adjust).
+
+use axum::extract::{Path, State};
+use platform::{
+    auth::AdminUser, error::is_unique_violation, http::RequestId, ApiError, FieldError, Json,
+};
+
+use crate::{
+    domain::{AdjustmentRequest, Sku, StockRequest},
+    repo::stock::{self, StockRow},
+    startup::AppState,
+};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_stock, put_stock))
+        .routes(routes!(adjust))
+}
+
+fn parse_sku(raw: &str) -> Result<Sku, ApiError> {
+    Sku::parse(raw).map_err(|m| ApiError::validation("sku", m))
+}
+
+/// A CHECK violation means the change would take stock below what is held.
+fn held_units_conflict(err: sqlx::Error) -> ApiError {
+    match &err {
+        sqlx::Error::Database(db) if db.code().as_deref() == Some("23514") => ApiError::Conflict(
+            "the change would leave less stock than is reserved or allocated to sales".to_owned(),
+        ),
+        _ if is_unique_violation(&err) => ApiError::Conflict("concurrent change; retry".to_owned()),
+        _ => ApiError::from(err),
+    }
+}
+
+/// A SKU's stock
+#[utoipa::path(
+    get, path = "/inventory/{sku}", tag = "inventory",
+    responses(
+        (status = 200, description = "Stock levels", body = StockRow),
+        (status = 404, description = "Unknown SKU", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn get_stock(
+    State(state): State<AppState>,
+    Path(sku): Path<String>,
+) -> Result<Json<StockRow>, ApiError> {
+    let sku = parse_sku(&sku)?;
+    let mut conn = state.pool.acquire().await?;
+    stock::find(&mut conn, sku.as_ref())
+        .await?
+        .map(Json)
+        .ok_or(ApiError::NotFound)
+}
+
+/// Set a SKU's on-hand stock and low-stock threshold (admin)
+#[utoipa::path(
+    put, path = "/inventory/{sku}", tag = "inventory", security(("bearer" = [])),
+    request_body = StockRequest,
+    responses(
+        (status = 200, description = "The new levels", body = StockRow),
+        (status = 403, description = "Not an admin", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Less than is reserved or allocated", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid levels", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn put_stock(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    request_id: RequestId,
+    Path(sku): Path<String>,
+    Json(body): Json<StockRequest>,
+) -> Result<Json<StockRow>, ApiError> {
+    let sku = parse_sku(&sku)?;
+    let mut errors = Vec::new();
+    if !(0..=i64::from(i32::MAX / 2)).contains(&body.on_hand) {
+        errors.push(FieldError::new("on_hand", "must be zero or more"));
+    }
+    if !(0..=i64::from(i32::MAX / 2)).contains(&body.low_stock_threshold) {
+        errors.push(FieldError::new(
+            "low_stock_threshold",
+            "must be zero or more",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let (on_hand, threshold) = (body.on_hand as i32, body.low_stock_threshold as i32);
+    let mut tx = state.pool.begin().await?;
+    let old = stock::set_levels(&mut tx, sku.as_ref(), on_hand, threshold)
+        .await
+        .map_err(held_units_conflict)?;
+    stock::record_movement(
+        &mut tx,
+        sku.as_ref(),
+        on_hand - old,
+        "set",
+        "stock level set",
+    )
+    .await?;
+    stock::check_low_stock(&mut tx, sku.as_ref(), Some(request_id.0)).await?;
+    let row = stock::find(&mut tx, sku.as_ref())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await.map_err(held_units_conflict)?;
+    Ok(Json(row))
+}
+
+/// Add or remove units with a reason (admin)
+#[utoipa::path(
+    post, path = "/inventory/{sku}/adjustments", tag = "inventory", security(("bearer" = [])),
+    request_body = AdjustmentRequest,
+    responses(
+        (status = 200, description = "The new levels", body = StockRow),
+        (status = 404, description = "Unknown SKU", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Would leave less than is reserved or allocated", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid adjustment", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn adjust(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    request_id: RequestId,
+    Path(sku): Path<String>,
+    Json(body): Json<AdjustmentRequest>,
+) -> Result<Json<StockRow>, ApiError> {
+    let sku = parse_sku(&sku)?;
+    let mut errors = Vec::new();
+    if body.delta == 0 || body.delta.abs() > 1_000_000 {
+        errors.push(FieldError::new(
+            "delta",
+            "must be a non-zero number of units up to 1000000",
+        ));
+    }
+    let reason = body.reason.trim();
+    if reason.is_empty() || reason.chars().count() > 500 {
+        errors.push(FieldError::new("reason", "must be 1 to 500 characters"));
+    }
+    if !errors.is_empty() {
+        return Err(ApiError::Validation(errors));
+    }
+    let delta = body.delta as i32;
+    let mut tx = state.pool.begin().await?;
+    if !stock::adjust(&mut tx, sku.as_ref(), delta)
+        .await
+        .map_err(held_units_conflict)?
+    {
+        return Err(ApiError::NotFound);
+    }
+    stock::record_movement(&mut tx, sku.as_ref(), delta, "adjustment", reason).await?;
+    stock::check_low_stock(&mut tx, sku.as_ref(), Some(request_id.0)).await?;
+    let row = stock::find(&mut tx, sku.as_ref())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await.map_err(held_units_conflict)?;
+    Ok(Json(row))
+}

@@ -1,0 +1,248 @@
+use std::time::Duration;
+
+use futures::{stream, StreamExt};
+use serde_json::{json, Value};
+
+use crate::helpers::{at, problem, spawn_app, spawn_app_with, Options, TestApp};
+
+/// Fires one claim per token, at most 256 in flight; returns the statuses.
+async fn stampede(app: &TestApp, sale: &str, tokens: &[String]) -> Vec<u16> {
+    stream::iter(tokens)
+        .map(|t| async move { app.claim(sale, t).await.status().as_u16() })
+        .buffer_unordered(256)
+        .collect()
+        .await
+}
+
+fn customers(app: &TestApp, n: usize) -> Vec<String> {
+    (0..n).map(|_| app.tokens.customer().1).collect()
+}
+
+async fn sale_view(app: &TestApp, sale: &str) -> Value {
+    app.client
+        .get(app.url(&format!("/flash-sales/{sale}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_thousand_customers_racing_for_a_hundred_units_get_exactly_a_hundred() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-1", 150, 0).await;
+    let sale = app.open_sale("FLASH-1", 100, 1).await;
+    let tokens = customers(&app, 1000);
+
+    let statuses = stampede(&app, &sale, &tokens).await;
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        100,
+        "exactly the sale's units are claimed"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 409).count(),
+        900,
+        "the rest hear sold out"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 100);
+    let view = sale_view(&app, &sale).await;
+    assert_eq!(view["remaining"], 0);
+    assert_eq!(view["status"], "sold_out");
+    app.assert_balanced("FLASH-1").await;
+    assert_eq!(
+        app.stock("FLASH-1").await["available"],
+        50,
+        "the sale's units stay out of ordinary stock"
+    );
+}
+
+#[tokio::test]
+async fn one_customer_firing_twenty_concurrent_claims_with_a_limit_of_one_gets_one() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-2", 50, 0).await;
+    let sale = app.open_sale("FLASH-2", 50, 1).await;
+    let (_, token) = app.tokens.customer();
+    let tokens = vec![token; 20];
+
+    let statuses = stampede(&app, &sale, &tokens).await;
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 1);
+    assert_eq!(sale_view(&app, &sale).await["remaining"], 49);
+}
+
+#[tokio::test]
+async fn a_claim_is_a_reservation_owned_by_the_customer_at_the_sale_price() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-3", 10, 0).await;
+    let sale = app.open_sale("FLASH-3", 5, 2).await;
+    let (customer, token) = app.tokens.customer();
+
+    let response = app.claim(&sale, &token).await;
+    assert_eq!(response.status().as_u16(), 201);
+    let claim: Value = response.json().await.unwrap();
+    let id = claim["reservation_id"].as_str().unwrap();
+
+    let mine: Value = app
+        .client
+        .get(app.url(&format!("/reservations/{id}")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(mine["owner_id"], customer.to_string());
+    assert_eq!(mine["status"], "held");
+    assert_eq!(mine["flash_sale_id"], sale.as_str());
+    assert_eq!(
+        mine["items"],
+        json!([{"sku": "FLASH-3", "quantity": 1, "unit_price_cents": 999}])
+    );
+    let (_, stranger) = app.tokens.customer();
+    let theirs = app
+        .client
+        .get(app.url(&format!("/reservations/{id}")))
+        .bearer_auth(&stranger)
+        .send()
+        .await
+        .unwrap();
+    problem(theirs, 404).await;
+}
+
+#[tokio::test]
+async fn the_gate_rebuilds_after_redis_loses_the_sale_and_never_oversells() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-4", 60, 0).await;
+    let sale = app.open_sale("FLASH-4", 60, 1).await;
+    let first = stampede(&app, &sale, &customers(&app, 30)).await;
+    assert_eq!(first.iter().filter(|s| **s == 201).count(), 30);
+
+    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let deleted: i64 = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 3, "the sale's gate keys were there and are gone");
+
+    let second = stampede(&app, &sale, &customers(&app, 100)).await;
+
+    assert_eq!(
+        second.iter().filter(|s| **s == 201).count(),
+        30,
+        "claims go on after the rebuild"
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM reservations").await,
+        60,
+        "never more than the sale holds"
+    );
+    assert_eq!(sale_view(&app, &sale).await["remaining"], 0);
+    let exists: i64 = redis::cmd("EXISTS")
+        .arg(&keys[2])
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(exists, 1, "the gate was rebuilt");
+    app.assert_balanced("FLASH-4").await;
+}
+
+#[tokio::test]
+async fn an_expired_claim_returns_its_unit_to_the_sale_and_a_committed_one_never_does() {
+    let app = spawn_app_with(Options {
+        reservation_ttl: Duration::from_secs(2),
+        ..Options::default()
+    })
+    .await;
+    app.set_stock("FLASH-5", 2, 0).await;
+    let sale = app.open_sale("FLASH-5", 2, 1).await;
+    let (_, a) = app.tokens.customer();
+    let (_, b) = app.tokens.customer();
+    let (_, c) = app.tokens.customer();
+    let kept: Value = app.claim(&sale, &a).await.json().await.unwrap();
+    assert_eq!(
+        app.act(kept["reservation_id"].as_str().unwrap(), "commit")
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    let lapsed = app.claim(&sale, &b).await;
+    assert_eq!(lapsed.status().as_u16(), 201);
+    problem(app.claim(&sale, &c).await, 409).await;
+
+    let reclaimed = platform::testing::eventually(Duration::from_secs(10), || async {
+        (app.claim(&sale, &c).await.status().as_u16() == 201).then_some(())
+    })
+    .await;
+
+    assert!(reclaimed.is_some(), "the expired unit can be claimed again");
+    let statuses: Vec<String> =
+        sqlx::query_scalar("SELECT status FROM reservations ORDER BY created_at")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(statuses, ["committed", "expired", "held"]);
+    let stock = app.stock("FLASH-5").await;
+    assert_eq!(stock["on_hand"], 1, "the committed unit left for good");
+    app.assert_balanced("FLASH-5").await;
+}
+
+#[tokio::test]
+async fn claims_outside_the_window_get_422_and_unknown_sales_404() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-6", 10, 0).await;
+    let future = app
+        .create_sale(&json!({"sku": "FLASH-6", "quantity": 5, "price_cents": 500, "starts_at": at(30), "ends_at": at(60), "per_customer_limit": 1}))
+        .await;
+    let future: Value = future.json().await.unwrap();
+    let (_, token) = app.tokens.customer();
+
+    let body = problem(app.claim(future["id"].as_str().unwrap(), &token).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("not started"),
+        "{body}"
+    );
+    assert_eq!(future["status"], "scheduled");
+    problem(
+        app.claim(&uuid::Uuid::new_v4().to_string(), &token).await,
+        404,
+    )
+    .await;
+    problem(
+        app.claim(future["id"].as_str().unwrap(), &app.tokens.admin())
+            .await,
+        403,
+    )
+    .await;
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 0);
+}
+
+#[tokio::test]
+async fn without_the_gate_every_claim_goes_to_postgres_and_still_never_oversells() {
+    let app = spawn_app_with(Options {
+        gate: false,
+        ..Options::default()
+    })
+    .await;
+    app.set_stock("FLASH-7", 40, 0).await;
+    let sale = app.open_sale("FLASH-7", 40, 1).await;
+
+    let statuses = stampede(&app, &sale, &customers(&app, 200)).await;
+
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 40);
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 40);
+    app.assert_balanced("FLASH-7").await;
+}

@@ -1,0 +1,146 @@
+use serde_json::json;
+
+use crate::helpers::{at, problem, spawn_app};
+
+#[tokio::test]
+async fn admins_set_and_adjust_stock_with_a_movement_history() {
+    let app = spawn_app().await;
+    let set = app.set_stock("sku-1", 100, 10).await;
+    assert_eq!(set.status().as_u16(), 200);
+
+    let adjusted = app
+        .client
+        .post(app.url("/inventory/SKU-1/adjustments"))
+        .bearer_auth(app.tokens.admin())
+        .json(&json!({"delta": -7, "reason": "damaged"}))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(adjusted.status().as_u16(), 200);
+    let stock = app.stock("SKU-1").await;
+    assert_eq!(stock["on_hand"], 93);
+    assert_eq!(stock["available"], 93);
+    let reasons: Vec<String> =
+        sqlx::query_scalar("SELECT reason FROM stock_movements ORDER BY created_at")
+            .fetch_all(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(reasons, ["stock level set", "damaged"]);
+}
+
+#[tokio::test]
+async fn availability_never_goes_below_zero_whatever_the_request() {
+    let app = spawn_app().await;
+    app.set_stock("SKU-2", 5, 0).await;
+    let body = problem(
+        app.client
+            .post(app.url("/inventory/SKU-2/adjustments"))
+            .bearer_auth(app.tokens.admin())
+            .json(&json!({"delta": -6, "reason": "count"}))
+            .send()
+            .await
+            .unwrap(),
+        409,
+    )
+    .await;
+    assert!(body["detail"].as_str().unwrap().contains("less stock"));
+    app.open_sale("SKU-2", 4, 1).await;
+    problem(app.set_stock("SKU-2", 3, 0).await, 409).await;
+
+    // Even bypassing the API, the database refuses.
+    let direct = sqlx::query("UPDATE stock SET reserved = 100 WHERE sku = 'SKU-2'")
+        .execute(&app.db.pool)
+        .await;
+    assert!(direct.is_err(), "the CHECK constraint holds");
+    assert_eq!(app.stock("SKU-2").await["on_hand"], 5);
+}
+
+#[tokio::test]
+async fn admin_endpoints_refuse_customers_and_bad_input_gets_422() {
+    let app = spawn_app().await;
+    let (_, customer) = app.tokens.customer();
+    let as_customer = app
+        .client
+        .put(app.url("/inventory/SKU-3"))
+        .bearer_auth(&customer)
+        .json(&json!({"on_hand": 1, "low_stock_threshold": 0}))
+        .send()
+        .await
+        .unwrap();
+    problem(as_customer, 403).await;
+    let sale_as_customer = app
+        .client
+        .post(app.url("/flash-sales"))
+        .bearer_auth(&customer)
+        .json(&json!({"sku": "SKU-3", "quantity": 1, "price_cents": 1, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 1}))
+        .send()
+        .await
+        .unwrap();
+    problem(sale_as_customer, 403).await;
+
+    problem(app.set_stock("SKU-3", -1, 0).await, 422).await;
+    problem(app.set_stock("bad sku", 1, 0).await, 422).await;
+    app.set_stock("SKU-3", 10, 0).await;
+    for (case, body, field) in [
+        (
+            "zero quantity",
+            json!({"sku": "SKU-3", "quantity": 0, "price_cents": 100, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 1}),
+            "quantity",
+        ),
+        (
+            "negative price",
+            json!({"sku": "SKU-3", "quantity": 1, "price_cents": -1, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 1}),
+            "price_cents",
+        ),
+        (
+            "end before start",
+            json!({"sku": "SKU-3", "quantity": 1, "price_cents": 100, "starts_at": at(5), "ends_at": at(1), "per_customer_limit": 1}),
+            "ends_at",
+        ),
+        (
+            "zero limit",
+            json!({"sku": "SKU-3", "quantity": 1, "price_cents": 100, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 0}),
+            "per_customer_limit",
+        ),
+    ] {
+        let body = problem(app.create_sale(&body).await, 422).await;
+        assert_eq!(body["errors"][0]["field"], field, "case {case}");
+    }
+    let unknown = json!({"sku": "NOPE", "quantity": 1, "price_cents": 100, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 1});
+    problem(app.create_sale(&unknown).await, 404).await;
+    let too_many = json!({"sku": "SKU-3", "quantity": 11, "price_cents": 100, "starts_at": at(0), "ends_at": at(5), "per_customer_limit": 1});
+    problem(app.create_sale(&too_many).await, 409).await;
+    problem(
+        app.client
+            .get(app.url("/inventory/NOPE"))
+            .send()
+            .await
+            .unwrap(),
+        404,
+    )
+    .await;
+    assert_eq!(app.count("SELECT count(*) FROM flash_sales").await, 0);
+}
+
+#[tokio::test]
+async fn an_ended_sale_returns_its_unsold_units_to_available_stock() {
+    let app = spawn_app().await;
+    app.set_stock("SKU-4", 10, 0).await;
+    let response = app
+        .create_sale(&json!({"sku": "SKU-4", "quantity": 6, "price_cents": 100, "starts_at": at(-1), "ends_at": (time::OffsetDateTime::now_utc() + time::Duration::seconds(2)).format(&time::format_description::well_known::Rfc3339).unwrap(), "per_customer_limit": 1}))
+        .await;
+    assert_eq!(response.status().as_u16(), 201);
+    assert_eq!(app.stock("SKU-4").await["available"], 4);
+
+    let back = platform::testing::eventually(std::time::Duration::from_secs(10), || async {
+        (app.stock("SKU-4").await["available"] == 10).then_some(())
+    })
+    .await;
+
+    assert!(
+        back.is_some(),
+        "unsold units are available again after the sale"
+    );
+    app.assert_balanced("SKU-4").await;
+}
