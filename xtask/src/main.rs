@@ -13,6 +13,7 @@ mod net;
 mod services;
 mod supervise;
 mod test;
+mod tokens;
 mod venv;
 
 #[derive(clap::Parser)]
@@ -23,6 +24,17 @@ enum Cli {
     /// Provision Postgres, Redis and moto, then run fmt, clippy and every test.
     Test(test::TestArgs),
     /// Print a new JWT_SIGNING_KEYS value (one Ed25519 key) for a deployment's secret store.
+    /// Write a throwaway signing key's JWKS and tokens for many customers (load runs).
+    MintTokens {
+        #[arg(long)]
+        out_dir: std::path::PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+        #[arg(long, default_value = "http://127.0.0.1:8081")]
+        issuer: String,
+        #[arg(long, default_value = "storefront")]
+        audience: String,
+    },
     GenKey {
         /// Key id published in the JWKS; use a new one for each rotation.
         #[arg(long)]
@@ -34,6 +46,12 @@ fn main() -> ExitCode {
     let outcome = match <Cli as clap::Parser>::parse() {
         Cli::Dev => dev::run(),
         Cli::Test(args) => test::run(&args),
+        Cli::MintTokens {
+            out_dir,
+            count,
+            issuer,
+            audience,
+        } => tokens::run(&out_dir, count, &issuer, &audience),
         Cli::GenKey { kid } => {
             println!("{}", platform::auth::keys::generate_signing_keys_json(&kid));
             Ok(())

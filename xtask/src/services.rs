@@ -49,6 +49,14 @@ pub const SERVICES: &[Service] = &[
         issues_tokens: false,
     },
     Service {
+        name: "catalog",
+        package: "catalog-service",
+        port: 8083,
+        database: "catalog",
+        docs_path: "/docs/catalog/",
+        issues_tokens: false,
+    },
+    Service {
         name: "inventory",
         package: "inventory-service",
         port: 8085,

@@ -1,0 +1,10 @@
+//! catalog-service: products, categories, search and the product cache.
+
+pub mod cache;
+pub mod config;
+pub mod domain;
+pub mod openapi;
+pub mod repo;
+pub mod routes;
+pub mod seed;
+pub mod startup;

@@ -1,0 +1,4 @@
+//! HTTP resources, one module each.
+
+pub mod categories;
+pub mod products;

@@ -1,0 +1,11 @@
+mod bad_input;
+mod cache;
+mod categories;
+mod contract;
+mod events;
+mod faults;
+mod helpers;
+mod products;
+mod query_counter;
+mod search;
+mod seed;
