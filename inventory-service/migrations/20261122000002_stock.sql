@@ -31,8 +31,6 @@ CREATE TABLE flash_sales (
     id                 uuid PRIMARY KEY,
     sku                text NOT NULL REFERENCES stock (sku),
     quantity           integer NOT NULL CHECK (quantity > 0),
-    -- Units not yet claimed (held claims that expire come back here).
-    remaining          integer NOT NULL CHECK (remaining >= 0 AND remaining <= quantity),
     price_cents        bigint NOT NULL CHECK (price_cents > 0),
     currency           text NOT NULL,
     starts_at          timestamptz NOT NULL,
@@ -45,6 +43,26 @@ CREATE TABLE flash_sales (
 );
 
 CREATE INDEX flash_sales_open_idx ON flash_sales (ends_at) WHERE closed_at IS NULL;
+
+-- One row per unit of a sale. A claim takes a free unit with
+-- `FOR UPDATE SKIP LOCKED`, so concurrent claims never queue on one hot row,
+-- and a sale can never sell more units than it has rows.
+CREATE TABLE flash_sale_units (
+    sale_id        uuid NOT NULL REFERENCES flash_sales (id),
+    unit           integer NOT NULL,
+    reservation_id uuid UNIQUE,
+    PRIMARY KEY (sale_id, unit)
+);
+
+CREATE INDEX flash_sale_units_free_idx ON flash_sale_units (sale_id, unit) WHERE reservation_id IS NULL;
+
+-- Units each customer holds or bought in a sale; the limit holds per row lock.
+CREATE TABLE flash_sale_customers (
+    sale_id     uuid NOT NULL REFERENCES flash_sales (id),
+    customer_id uuid NOT NULL,
+    units       integer NOT NULL CHECK (units >= 0),
+    PRIMARY KEY (sale_id, customer_id)
+);
 
 CREATE TABLE reservations (
     id            uuid PRIMARY KEY,
@@ -59,8 +77,6 @@ CREATE TABLE reservations (
 );
 
 CREATE INDEX reservations_expiry_idx ON reservations (expires_at) WHERE status = 'held';
-CREATE INDEX reservations_sale_owner_idx ON reservations (flash_sale_id, owner_id)
-    WHERE flash_sale_id IS NOT NULL AND status IN ('held', 'committed');
 
 CREATE TABLE reservation_items (
     reservation_id   uuid NOT NULL REFERENCES reservations (id),

@@ -51,19 +51,23 @@ pub async fn give_back(
     correlation_id: Option<String>,
 ) -> Result<Option<ReturnedToSale>, sqlx::Error> {
     let mut returned = None;
+    let back_to_sale = match reservation.flash_sale_id {
+        Some(sale_id) => {
+            sales::return_units(conn, sale_id, reservation.id, reservation.owner_id).await?
+        }
+        None => false,
+    };
     for item in items {
         match reservation.flash_sale_id {
-            Some(sale_id) => {
-                if sales::give_back(conn, sale_id, item.quantity).await? {
-                    returned = Some(ReturnedToSale {
-                        sale_id,
-                        owner_id: reservation.owner_id,
-                        units: item.quantity,
-                    });
-                } else {
-                    stock::shift(conn, &item.sku, 0, 0, -item.quantity).await?;
-                }
+            Some(sale_id) if back_to_sale => {
+                returned = Some(ReturnedToSale {
+                    sale_id,
+                    owner_id: reservation.owner_id,
+                    units: item.quantity,
+                });
             }
+            // The sale has closed: the unit goes back to ordinary stock.
+            Some(_) => stock::shift(conn, &item.sku, 0, 0, -item.quantity).await?,
             None => stock::shift(conn, &item.sku, 0, -item.quantity, 0).await?,
         }
         stock::check_low_stock(conn, &item.sku, correlation_id.clone()).await?;

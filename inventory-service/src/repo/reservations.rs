@@ -27,6 +27,7 @@ pub struct ItemRow {
 #[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut PgConnection,
+    id: Uuid,
     reference: &str,
     owner_id: Uuid,
     flash_sale_id: Option<Uuid>,
@@ -38,7 +39,7 @@ pub async fn insert(
          ON CONFLICT (reference) DO NOTHING
          RETURNING id",
     )
-    .bind(Uuid::now_v7())
+    .bind(id)
     .bind(reference)
     .bind(owner_id)
     .bind(flash_sale_id)

@@ -45,6 +45,19 @@ impl SaleRow {
     }
 }
 
+/// The sale's columns, with `remaining` counted from its free units (none
+/// once closed); a macro so queries are composed at compile time.
+macro_rules! select_sale {
+    () => {
+        "SELECT s.id, s.sku, s.quantity,
+        CASE WHEN s.closed_at IS NULL
+             THEN (SELECT count(*) FROM flash_sale_units u WHERE u.sale_id = s.id AND u.reservation_id IS NULL)
+             ELSE 0 END::int AS remaining,
+        s.price_cents, s.currency, s.starts_at, s.ends_at, s.per_customer_limit, s.closed_at
+     FROM flash_sales s"
+    };
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn insert(
     conn: &mut PgConnection,
@@ -53,8 +66,8 @@ pub async fn insert(
 ) -> Result<Uuid, sqlx::Error> {
     let id = Uuid::now_v7();
     sqlx::query(
-        "INSERT INTO flash_sales (id, sku, quantity, remaining, price_cents, currency, starts_at, ends_at, per_customer_limit)
-         VALUES ($1, $2, $3, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO flash_sales (id, sku, quantity, price_cents, currency, starts_at, ends_at, per_customer_limit)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(id)
     .bind(sale.sku.as_ref())
@@ -64,6 +77,13 @@ pub async fn insert(
     .bind(sale.starts_at)
     .bind(sale.ends_at)
     .bind(sale.per_customer_limit)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO flash_sale_units (sale_id, unit) SELECT $1, g FROM generate_series(1, $2) g",
+    )
+    .bind(id)
+    .bind(sale.quantity.get())
     .execute(conn)
     .await?;
     Ok(id)
@@ -71,13 +91,23 @@ pub async fn insert(
 
 #[tracing::instrument(skip_all)]
 pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<SaleRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, sku, quantity, remaining, price_cents, currency, starts_at, ends_at, per_customer_limit, closed_at
-         FROM flash_sales WHERE id = $1",
-    )
-    .bind(id)
-    .fetch_optional(conn)
-    .await
+    sqlx::query_as(concat!(select_sale!(), " WHERE s.id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The sale, share-locked: claims and returns proceed side by side, while
+/// closing the sale waits for them (and they for it).
+#[tracing::instrument(skip_all)]
+pub async fn find_for_share(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<SaleRow>, sqlx::Error> {
+    sqlx::query_as(concat!(select_sale!(), " WHERE s.id = $1 FOR SHARE OF s"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
 }
 
 #[tracing::instrument(skip_all)]
@@ -86,64 +116,108 @@ pub async fn list(
     after: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<SaleRow>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, sku, quantity, remaining, price_cents, currency, starts_at, ends_at, per_customer_limit, closed_at
-         FROM flash_sales WHERE ($1::uuid IS NULL OR id > $1) ORDER BY id LIMIT $2",
-    )
+    sqlx::query_as(concat!(
+        select_sale!(),
+        " WHERE ($1::uuid IS NULL OR s.id > $1) ORDER BY s.id LIMIT $2"
+    ))
     .bind(after)
     .bind(limit)
     .fetch_all(conn)
     .await
 }
 
-/// Takes one unit if the sale is open and has one left; the row lock it
-/// takes makes concurrent claims of one sale take turns until commit.
+/// Counts one more unit for the customer if under `limit`; false at the limit.
 #[tracing::instrument(skip_all)]
-pub async fn take_unit(conn: &mut PgConnection, id: Uuid) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE flash_sales SET remaining = remaining - 1
-         WHERE id = $1 AND remaining > 0 AND closed_at IS NULL AND starts_at <= now() AND now() < ends_at",
-    )
-    .bind(id)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(updated == 1)
-}
-
-/// Gives a unit back to an open sale; false when the sale is closed (the
-/// caller then returns it to the SKU's available stock).
-#[tracing::instrument(skip_all)]
-pub async fn give_back(
+pub async fn take_customer_slot(
     conn: &mut PgConnection,
     id: Uuid,
-    quantity: i32,
+    customer: Uuid,
+    limit: i32,
 ) -> Result<bool, sqlx::Error> {
-    let updated = sqlx::query(
-        "UPDATE flash_sales SET remaining = remaining + $2 WHERE id = $1 AND closed_at IS NULL",
+    let units: Option<i32> = sqlx::query_scalar(
+        "INSERT INTO flash_sale_customers (sale_id, customer_id, units) VALUES ($1, $2, 1)
+         ON CONFLICT (sale_id, customer_id) DO UPDATE SET units = flash_sale_customers.units + 1
+         WHERE flash_sale_customers.units < $3
+         RETURNING units",
     )
     .bind(id)
-    .bind(quantity)
-    .execute(conn)
-    .await?
-    .rows_affected();
-    Ok(updated == 1)
+    .bind(customer)
+    .bind(limit)
+    .fetch_optional(conn)
+    .await?;
+    Ok(units.is_some())
 }
 
-/// Units the customer holds or bought in this sale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnitClaim {
+    Taken,
+    /// Every free unit is being taken by a claim in flight (which may still roll back).
+    Busy,
+    SoldOut,
+}
+
+/// Gives a free unit of the sale to `reservation_id`.
 #[tracing::instrument(skip_all)]
-pub async fn units_of(
+pub async fn take_unit(
     conn: &mut PgConnection,
     id: Uuid,
-    owner_id: Uuid,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(*) FROM reservations WHERE flash_sale_id = $1 AND owner_id = $2 AND status IN ('held', 'committed')",
+    reservation_id: Uuid,
+) -> Result<UnitClaim, sqlx::Error> {
+    let taken: Option<i32> = sqlx::query_scalar(
+        "UPDATE flash_sale_units u SET reservation_id = $2
+         FROM (SELECT unit FROM flash_sale_units WHERE sale_id = $1 AND reservation_id IS NULL
+               LIMIT 1 FOR UPDATE SKIP LOCKED) free
+         WHERE u.sale_id = $1 AND u.unit = free.unit
+         RETURNING u.unit",
     )
     .bind(id)
-    .bind(owner_id)
+    .bind(reservation_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if taken.is_some() {
+        return Ok(UnitClaim::Taken);
+    }
+    let free: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM flash_sale_units WHERE sale_id = $1 AND reservation_id IS NULL)",
+    )
+    .bind(id)
     .fetch_one(conn)
-    .await
+    .await?;
+    Ok(if free {
+        UnitClaim::Busy
+    } else {
+        UnitClaim::SoldOut
+    })
+}
+
+/// Takes a reservation's units back from it; true when the sale is still
+/// open (the units are free again), false when it has closed (the caller
+/// returns them to the SKU's available stock).
+#[tracing::instrument(skip_all)]
+pub async fn return_units(
+    conn: &mut PgConnection,
+    id: Uuid,
+    reservation_id: Uuid,
+    customer: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let open = find_for_share(conn, id)
+        .await?
+        .is_some_and(|s| s.closed_at.is_none());
+    let freed =
+        sqlx::query("UPDATE flash_sale_units SET reservation_id = NULL WHERE reservation_id = $1")
+            .bind(reservation_id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    sqlx::query(
+        "UPDATE flash_sale_customers SET units = greatest(units - $3, 0) WHERE sale_id = $1 AND customer_id = $2",
+    )
+    .bind(id)
+    .bind(customer)
+    .bind(freed as i32)
+    .execute(conn)
+    .await?;
+    Ok(open)
 }
 
 /// Every customer's units in this sale (to rebuild the gate).
@@ -152,24 +226,34 @@ pub async fn units_by_customer(
     conn: &mut PgConnection,
     id: Uuid,
 ) -> Result<Vec<(Uuid, i64)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT owner_id, count(*) FROM reservations
-         WHERE flash_sale_id = $1 AND status IN ('held', 'committed') GROUP BY owner_id",
-    )
-    .bind(id)
-    .fetch_all(conn)
-    .await
+    sqlx::query_as("SELECT customer_id, units::bigint FROM flash_sale_customers WHERE sale_id = $1 AND units > 0")
+        .bind(id)
+        .fetch_all(conn)
+        .await
 }
 
-/// Closes ended sales, returning (sku, unsold units) for each.
+/// Closes ended sales, returning (id, sku, unsold units) for each. Sales
+/// with claims or returns in flight are left for the next pass.
 #[tracing::instrument(skip_all)]
 pub async fn close_ended(conn: &mut PgConnection) -> Result<Vec<(Uuid, String, i32)>, sqlx::Error> {
-    sqlx::query_as(
-        "UPDATE flash_sales s SET closed_at = now(), remaining = 0
-         FROM (SELECT id, remaining FROM flash_sales WHERE closed_at IS NULL AND ends_at <= now() FOR UPDATE SKIP LOCKED) old
-         WHERE s.id = old.id
-         RETURNING s.id, s.sku, old.remaining",
+    let ended: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, sku FROM flash_sales WHERE closed_at IS NULL AND ends_at <= now() FOR UPDATE SKIP LOCKED",
     )
-    .fetch_all(conn)
-    .await
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut closed = Vec::with_capacity(ended.len());
+    for (id, sku) in ended {
+        let unsold: i32 = sqlx::query_scalar(
+            "SELECT count(*)::int FROM flash_sale_units WHERE sale_id = $1 AND reservation_id IS NULL",
+        )
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        sqlx::query("UPDATE flash_sales SET closed_at = now() WHERE id = $1")
+            .bind(id)
+            .execute(&mut *conn)
+            .await?;
+        closed.push((id, sku, unsold));
+    }
+    Ok(closed)
 }

@@ -18,7 +18,7 @@ use crate::{
     gate::GateAnswer,
     repo::{
         reservations,
-        sales::{self, SaleRow, SaleStatus},
+        sales::{self, SaleRow, SaleStatus, UnitClaim},
     },
     startup::AppState,
 };
@@ -142,9 +142,10 @@ async fn claim(
     }
 }
 
-/// The authority: takes a unit from the sale row and creates the
-/// reservation, enforcing the per-customer limit under the sale's row lock.
-/// A unit the gate admitted but Postgres refused goes back to the gate.
+/// The authority: counts the unit against the customer's limit (a row lock
+/// per customer) and takes one of the sale's unit rows (`SKIP LOCKED`, so
+/// claims do not queue on one hot row), then creates the reservation. A unit
+/// the gate admitted but Postgres refused goes back to the gate.
 async fn reserve_in_postgres(
     state: &AppState,
     sale_id: Uuid,
@@ -162,40 +163,65 @@ async fn reserve_in_postgres(
     outcome
 }
 
+/// How often a claim looks again when every free unit is being taken by
+/// claims in flight (some of which may roll back).
+const BUSY_RETRIES: u32 = 20;
+
 async fn try_reserve(
     state: &AppState,
     sale_id: Uuid,
     customer: Uuid,
 ) -> Result<(StatusCode, Json<Claim>), ApiError> {
     let mut tx = state.pool.begin().await?;
-    if !sales::take_unit(&mut tx, sale_id).await? {
-        let sale: SaleRow = sales::find(&mut tx, sale_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        return Err(match sale.status_at(OffsetDateTime::now_utc()) {
-            SaleStatus::Scheduled | SaleStatus::Ended => {
-                not_open(sale.status_at(OffsetDateTime::now_utc()))
-            }
-            _ => sold_out(),
-        });
-    }
-    let sale = sales::find(&mut tx, sale_id)
+    let sale: SaleRow = sales::find_for_share(&mut tx, sale_id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    if sales::units_of(&mut tx, sale_id, customer).await? >= i64::from(sale.per_customer_limit) {
+    match sale.status_at(OffsetDateTime::now_utc()) {
+        status @ (SaleStatus::Scheduled | SaleStatus::Ended) => return Err(not_open(status)),
+        SaleStatus::SoldOut => return Err(sold_out()),
+        SaleStatus::Active => {}
+    }
+    if !sales::take_customer_slot(&mut tx, sale_id, customer, sale.per_customer_limit).await? {
         return Err(limit_reached());
     }
+    let reservation_id = Uuid::now_v7();
+    let mut attempt = 0;
+    loop {
+        match sales::take_unit(&mut tx, sale_id, reservation_id).await? {
+            UnitClaim::Taken => break,
+            UnitClaim::SoldOut => return Err(sold_out()),
+            UnitClaim::Busy if attempt < BUSY_RETRIES => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            }
+            UnitClaim::Busy => return Err(sold_out()),
+        }
+    }
     let expires_at = OffsetDateTime::now_utc() + state.reservation_ttl;
-    let reference = format!("claim:{}", Uuid::now_v7());
-    let id = reservations::insert(&mut tx, &reference, customer, Some(sale_id), expires_at)
-        .await?
-        .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a fresh claim reference collided")))?;
-    reservations::insert_item(&mut tx, id, &sale.sku, 1, Some(sale.price_cents)).await?;
+    let reference = format!("claim:{reservation_id}");
+    reservations::insert(
+        &mut tx,
+        reservation_id,
+        &reference,
+        customer,
+        Some(sale_id),
+        expires_at,
+    )
+    .await?
+    .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a fresh claim reference collided")))?;
+    reservations::insert_item(
+        &mut tx,
+        reservation_id,
+        &sale.sku,
+        1,
+        Some(sale.price_cents),
+    )
+    .await?;
     tx.commit().await?;
     Ok((
         StatusCode::CREATED,
         Json(Claim {
-            reservation_id: id,
+            reservation_id,
             expires_at,
         }),
     ))

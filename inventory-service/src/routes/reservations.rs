@@ -105,8 +105,15 @@ async fn create(
     });
     let expires_at = OffsetDateTime::now_utc() + ttl;
     let mut tx = state.pool.begin().await?;
-    let Some(id) =
-        reservations::insert(&mut tx, &new.reference, new.owner_id, None, expires_at).await?
+    let Some(id) = reservations::insert(
+        &mut tx,
+        Uuid::now_v7(),
+        &new.reference,
+        new.owner_id,
+        None,
+        expires_at,
+    )
+    .await?
     else {
         let existing = reservations::find_by_reference(&mut tx, &new.reference)
             .await?
