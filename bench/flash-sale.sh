@@ -63,7 +63,7 @@ run_sale() {
   kill $poll 2>/dev/null || true
   local sold remaining
   sold=$(psql "${ADMIN_URL%/*}/$db" -tAc "SELECT count(*) FROM reservations")
-  remaining=$(psql "${ADMIN_URL%/*}/$db" -tAc "SELECT remaining FROM flash_sales")
+  remaining=$(psql "${ADMIN_URL%/*}/$db" -tAc "SELECT count(*) FROM flash_sale_units WHERE reservation_id IS NULL")
   echo "invariant: reservations $sold + remaining $remaining = $UNITS; sold <= units"
   [ "$sold" -le "$UNITS" ] && [ $((sold + remaining)) -eq "$UNITS" ] || { echo "INVARIANT BROKEN"; exit 1; }
   kill $svc_pid; wait $svc_pid 2>/dev/null || true
