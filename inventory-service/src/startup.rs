@@ -161,6 +161,7 @@ impl Application {
         workers.spawn(workers::sweeper::run(
             state.clone(),
             settings.sweep_interval,
+            settings.sale_close_grace,
             stop.clone(),
         ));
         workers.spawn(platform::outbox::run_clean_up(

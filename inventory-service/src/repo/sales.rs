@@ -97,8 +97,10 @@ pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<SaleRow>, 
         .await
 }
 
-/// The sale, share-locked: claims and returns proceed side by side, while
-/// closing the sale waits for them (and they for it).
+/// The sale, share-locked: returns of units proceed side by side, while
+/// closing the sale waits for them (and they for it). Claims do not lock the
+/// sale row (many lockers of one row are costly); a sale closes only a grace
+/// period after its end, when no claim can still be in flight.
 #[tracing::instrument(skip_all)]
 pub async fn find_for_share(
     conn: &mut PgConnection,
@@ -232,13 +234,19 @@ pub async fn units_by_customer(
         .await
 }
 
-/// Closes ended sales, returning (id, sku, unsold units) for each. Sales
-/// with claims or returns in flight are left for the next pass.
+/// Closes sales that ended more than `grace` ago, returning (id, sku, unsold
+/// units) for each. Sales with returns in flight are left for the next pass.
 #[tracing::instrument(skip_all)]
-pub async fn close_ended(conn: &mut PgConnection) -> Result<Vec<(Uuid, String, i32)>, sqlx::Error> {
+pub async fn close_ended(
+    conn: &mut PgConnection,
+    grace: std::time::Duration,
+) -> Result<Vec<(Uuid, String, i32)>, sqlx::Error> {
     let ended: Vec<(Uuid, String)> = sqlx::query_as(
-        "SELECT id, sku FROM flash_sales WHERE closed_at IS NULL AND ends_at <= now() FOR UPDATE SKIP LOCKED",
+        "SELECT id, sku FROM flash_sales
+         WHERE closed_at IS NULL AND ends_at <= now() - make_interval(secs => $1)
+         FOR UPDATE SKIP LOCKED",
     )
+    .bind(grace.as_secs_f64())
     .fetch_all(&mut *conn)
     .await?;
     let mut closed = Vec::with_capacity(ended.len());

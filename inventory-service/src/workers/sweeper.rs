@@ -11,7 +11,7 @@ use crate::{
     startup::AppState,
 };
 
-pub async fn run(state: AppState, every: Duration, stop: CancellationToken) {
+pub async fn run(state: AppState, every: Duration, close_grace: Duration, stop: CancellationToken) {
     let mut ticks = tokio::time::interval(every);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -19,7 +19,7 @@ pub async fn run(state: AppState, every: Duration, stop: CancellationToken) {
             _ = ticks.tick() => {}
             () = stop.cancelled() => return,
         }
-        if let Err(err) = sweep(&state).await {
+        if let Err(err) = sweep(&state, close_grace).await {
             tracing::warn!(
                 error = format!("{err:#}"),
                 "sweeping expired holds failed; retrying next tick"
@@ -29,7 +29,7 @@ pub async fn run(state: AppState, every: Duration, stop: CancellationToken) {
 }
 
 /// One pass; returns how many holds expired.
-pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
+pub async fn sweep(state: &AppState, close_grace: Duration) -> anyhow::Result<usize> {
     let mut expired = 0;
     loop {
         let mut tx = state.pool.begin().await?;
@@ -52,7 +52,7 @@ pub async fn sweep(state: &AppState) -> anyhow::Result<usize> {
         expired += due.len();
     }
     let mut tx = state.pool.begin().await?;
-    for (sale_id, sku, unsold) in sales::close_ended(&mut tx).await? {
+    for (sale_id, sku, unsold) in sales::close_ended(&mut tx, close_grace).await? {
         if unsold > 0 {
             stock::shift(&mut tx, &sku, 0, 0, -unsold).await?;
             stock::check_low_stock(&mut tx, &sku, None).await?;

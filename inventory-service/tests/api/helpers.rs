@@ -111,6 +111,8 @@ async fn spawn(options: Options) -> TestApp {
         flash_sale_gate: options.gate,
         reservation_ttl: options.reservation_ttl,
         sweep_interval: Duration::from_millis(200),
+        // The tests' claims finish long before their sales end.
+        sale_close_grace: Duration::from_secs(1),
         claim_rate_limit: RateLimit::per_minute(1_000_000),
         shop_currency: "USD".to_owned(),
         log_format: LogFormat::Pretty,
