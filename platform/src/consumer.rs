@@ -57,6 +57,8 @@ pub async fn record_in_inbox(
 #[derive(Clone)]
 pub struct ConsumerMetrics {
     pub received: Counter,
+    /// Receives from the queue that failed (and were retried).
+    pub receive_errors: Counter,
     pub processed: Counter,
     pub duplicates: Counter,
     pub failures: Counter,
@@ -68,6 +70,7 @@ impl ConsumerMetrics {
     pub fn register(registry: &mut Registry) -> Self {
         let metrics = Self {
             received: Counter::default(),
+            receive_errors: Counter::default(),
             processed: Counter::default(),
             duplicates: Counter::default(),
             failures: Counter::default(),
@@ -77,6 +80,11 @@ impl ConsumerMetrics {
             "consumer_received",
             "Messages received from the queue",
             metrics.received.clone(),
+        );
+        registry.register(
+            "consumer_receive_errors",
+            "Failed receives from the queue (retried)",
+            metrics.receive_errors.clone(),
         );
         registry.register(
             "consumer_processed",
@@ -137,6 +145,9 @@ pub async fn handle_body<H: EventHandler>(handler: &H, body: &str) -> MessageOut
     }
 }
 
+/// SQS long polling: a receive waits up to this long for a message.
+const LONG_POLL_SECS: i32 = 10;
+
 impl<H: EventHandler> QueueConsumer<H> {
     pub async fn run(self, shutdown: CancellationToken) {
         let this = Arc::new(self);
@@ -158,6 +169,7 @@ impl<H: EventHandler> QueueConsumer<H> {
                 }
                 Err(err) => {
                     failures = failures.saturating_add(1);
+                    this.metrics.receive_errors.inc();
                     let delay = Duration::from_millis(200 * u64::from(failures.min(25)));
                     tracing::warn!(
                         error = format!("{err:#}"),
@@ -174,13 +186,20 @@ impl<H: EventHandler> QueueConsumer<H> {
     }
 
     async fn receive(&self) -> anyhow::Result<Vec<Message>> {
+        // A long poll outlives the SDK's usual per-attempt timeout.
+        let timeouts = aws_config::timeout::TimeoutConfig::builder()
+            .operation_attempt_timeout(Duration::from_secs(LONG_POLL_SECS as u64 + 5))
+            .operation_timeout(Duration::from_secs(LONG_POLL_SECS as u64 + 10))
+            .build();
         let out = self
             .sqs
             .receive_message()
             .queue_url(&self.queue_url)
             .max_number_of_messages(10)
-            .wait_time_seconds(10)
+            .wait_time_seconds(LONG_POLL_SECS)
             .message_system_attribute_names(MessageSystemAttributeName::SentTimestamp)
+            .customize()
+            .config_override(aws_sdk_sqs::config::Builder::default().timeout_config(timeouts))
             .send()
             .await?;
         let messages = out.messages.unwrap_or_default();

@@ -86,3 +86,27 @@ async fn a_poison_message_is_retried_then_dead_lettered_without_an_email() {
         .encode()
         .contains("storefront_consumer_failures_total 5"));
 }
+
+#[tokio::test]
+async fn an_idle_consumer_long_polls_without_errors_and_still_picks_up_the_next_event() {
+    let app = spawn_app_with(Options::default()).await;
+
+    // Longer than one long poll plus the SDK's usual per-attempt timeout.
+    tokio::time::sleep(Duration::from_secs(16)).await;
+    let to = unique_address();
+    app.messaging
+        .publish("registration", &registered(&to, "Idle", false))
+        .await;
+
+    assert_eq!(
+        app.wait_for_emails(&to, 1, Duration::from_secs(15))
+            .await
+            .len(),
+        1
+    );
+    let metrics = app.state.metrics.encode();
+    assert!(
+        metrics.contains("storefront_consumer_receive_errors_total 0"),
+        "{metrics}"
+    );
+}
