@@ -10,10 +10,10 @@ use platform::{
     http::{apply_layers, health_router, HealthState},
     metrics::Metrics,
     redis::RedisHandle,
+    server::Server,
 };
 use secrecy::SecretString;
 use sqlx::PgPool;
-use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -83,11 +83,8 @@ pub async fn email_handler(settings: &Settings, pool: PgPool) -> EmailHandler {
 }
 
 pub struct Application {
-    listener: TcpListener,
+    server: Server,
     router: Router,
-    workers: JoinSet<()>,
-    stop: CancellationToken,
-    settings: Settings,
     state: AppState,
 }
 
@@ -116,11 +113,7 @@ impl Application {
             shop_currency: settings.shop_currency.as_str().into(),
             unsubscribe_secret: settings.email.unsubscribe_secret.clone(),
         };
-        let listener = TcpListener::bind(("0.0.0.0", settings.common.http.port))
-            .await
-            .with_context(|| format!("binding port {}", settings.common.http.port))?;
-        let stop = CancellationToken::new();
-        let mut workers = JoinSet::new();
+        let mut server = Server::bind(&settings.common.http).await?;
         match (
             &settings.events_queue_url,
             settings.consumer_enabled,
@@ -136,38 +129,34 @@ impl Application {
                     concurrency: 8,
                     visibility_timeout: std::time::Duration::from_secs(60),
                 };
-                workers.spawn(consumer.run(stop.clone()));
+                server.spawn(consumer.run(server.stop_token()));
             }
             (_, false, _) => tracing::info!(
                 "CONSUMER_ENABLED=false: the queue is consumed elsewhere (the Lambda)"
             ),
             _ => tracing::warn!("EVENTS_QUEUE_URL is not set: no emails will be sent"),
         }
-        workers.spawn(platform::outbox::run_clean_up(
+        // campaign-service publishes no events; its inbox still needs clean-up.
+        server.spawn(platform::outbox::run_clean_up(
             pool,
-            std::time::Duration::from_secs(14 * 24 * 3600),
-            stop.clone(),
+            platform::outbox::RETENTION,
+            server.stop_token(),
         ));
         let router = router(state.clone(), &settings);
         Ok(Self {
-            listener,
+            server,
             router,
-            workers,
-            stop,
-            settings,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.server.port()
     }
 
+    /// Cancelling this token stops the application as SIGTERM would.
     pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
+        self.server.stop_token()
     }
 
     pub fn state(&self) -> &AppState {
@@ -175,13 +164,6 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        platform::server::serve(
-            self.listener,
-            self.router,
-            self.stop,
-            self.workers,
-            self.settings.common.http.shutdown_grace,
-        )
-        .await
+        self.server.run_until_stopped(self.router).await
     }
 }

@@ -8,11 +8,10 @@ use platform::{
     auth::TokenVerifier,
     http::{apply_layers, health_router, HealthState},
     metrics::Metrics,
-    outbox::OutboxRelay,
     redis::RedisHandle,
+    server::Server,
 };
 use sqlx::PgPool;
-use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,11 +66,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 }
 
 pub struct Application {
-    listener: TcpListener,
+    server: Server,
     router: Router,
-    workers: JoinSet<()>,
-    stop: CancellationToken,
-    settings: Settings,
     state: AppState,
 }
 
@@ -105,52 +101,23 @@ impl Application {
             verifier,
             shop_currency: settings.shop_currency.as_str().into(),
         };
-        let listener = TcpListener::bind(("0.0.0.0", settings.common.http.port))
-            .await
-            .with_context(|| format!("binding port {}", settings.common.http.port))?;
-        let stop = CancellationToken::new();
-        let mut workers = JoinSet::new();
-        if let Some(topic_arn) = settings.common.events_topic_arn.clone() {
-            let sdk = platform::aws::sdk_config(&settings.common.aws).await;
-            let relay = OutboxRelay {
-                pool: pool.clone(),
-                sns: aws_sdk_sns::Client::new(&sdk),
-                topic_arn,
-                source: "catalog-service",
-                metrics: metrics.clone(),
-                poll_interval: std::time::Duration::from_secs(1),
-                max_backoff: std::time::Duration::from_secs(5),
-            };
-            workers.spawn(relay.run(stop.clone()));
-        } else {
-            tracing::warn!("EVENTS_TOPIC_ARN is not set: events stay in the outbox");
-        }
-        workers.spawn(platform::outbox::run_clean_up(
-            pool,
-            std::time::Duration::from_secs(7 * 24 * 3600),
-            stop.clone(),
-        ));
+        let mut server = Server::bind(&settings.common.http).await?;
+        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
         let router = router(state.clone(), &settings);
         Ok(Self {
-            listener,
+            server,
             router,
-            workers,
-            stop,
-            settings,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.server.port()
     }
 
     /// Cancelling this token stops the application as SIGTERM would.
     pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
+        self.server.stop_token()
     }
 
     pub fn state(&self) -> &AppState {
@@ -158,13 +125,6 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        platform::server::serve(
-            self.listener,
-            self.router,
-            self.stop,
-            self.workers,
-            self.settings.common.http.shutdown_grace,
-        )
-        .await
+        self.server.run_until_stopped(self.router).await
     }
 }

@@ -9,12 +9,11 @@ use platform::{
     consumer::{ConsumerMetrics, QueueConsumer},
     http::{apply_layers, health_router, HealthState},
     metrics::Metrics,
-    outbox::OutboxRelay,
     ratelimit::{RateLimit, RateLimiter},
     redis::RedisHandle,
+    server::Server,
 };
 use sqlx::PgPool;
-use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -84,11 +83,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 }
 
 pub struct Application {
-    listener: TcpListener,
+    server: Server,
     router: Router,
-    workers: JoinSet<()>,
-    stop: CancellationToken,
-    settings: Settings,
     state: AppState,
 }
 
@@ -119,32 +115,15 @@ impl Application {
             reservation_ttl: settings.reservation_ttl,
             shop_currency: settings.shop_currency.as_str().into(),
         };
-        let listener = TcpListener::bind(("0.0.0.0", settings.common.http.port))
-            .await
-            .with_context(|| format!("binding port {}", settings.common.http.port))?;
-        let stop = CancellationToken::new();
-        let mut workers = JoinSet::new();
-        let sdk = platform::aws::sdk_config(&settings.common.aws).await;
-        if let Some(topic_arn) = settings.common.events_topic_arn.clone() {
-            workers.spawn(
-                OutboxRelay {
-                    pool: pool.clone(),
-                    sns: aws_sdk_sns::Client::new(&sdk),
-                    topic_arn,
-                    source: "inventory-service",
-                    metrics: metrics.clone(),
-                    poll_interval: Duration::from_secs(1),
-                    max_backoff: Duration::from_secs(5),
-                }
-                .run(stop.clone()),
-            );
-        }
+        let mut server = Server::bind(&settings.common.http).await?;
+        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
         if let (Some(queue_url), true, Some(consumer_metrics)) = (
             settings.events_queue_url.clone(),
             settings.consumer_enabled,
             consumer_metrics,
         ) {
-            workers.spawn(
+            let sdk = platform::aws::sdk_config(&settings.common.aws).await;
+            server.spawn(
                 QueueConsumer {
                     sqs: aws_sdk_sqs::Client::new(&sdk),
                     queue_url,
@@ -155,40 +134,30 @@ impl Application {
                     concurrency: 4,
                     visibility_timeout: Duration::from_secs(30),
                 }
-                .run(stop.clone()),
+                .run(server.stop_token()),
             );
         }
-        workers.spawn(workers::sweeper::run(
+        server.spawn(workers::sweeper::run(
             state.clone(),
             settings.sweep_interval,
             settings.sale_close_grace,
-            stop.clone(),
-        ));
-        workers.spawn(platform::outbox::run_clean_up(
-            pool,
-            Duration::from_secs(7 * 24 * 3600),
-            stop.clone(),
+            server.stop_token(),
         ));
         let router = router(state.clone(), &settings);
         Ok(Self {
-            listener,
+            server,
             router,
-            workers,
-            stop,
-            settings,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.server.port()
     }
 
+    /// Cancelling this token stops the application as SIGTERM would.
     pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
+        self.server.stop_token()
     }
 
     pub fn state(&self) -> &AppState {
@@ -196,13 +165,6 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        platform::server::serve(
-            self.listener,
-            self.router,
-            self.stop,
-            self.workers,
-            self.settings.common.http.shutdown_grace,
-        )
-        .await
+        self.server.run_until_stopped(self.router).await
     }
 }

@@ -73,6 +73,36 @@ pub struct OutboxRelay {
 
 const BATCH: i64 = 10;
 
+/// Starts the outbox relay to the service's own topic (when one is
+/// configured) and the outbox/inbox clean-up on `server`.
+pub async fn spawn_workers(
+    server: &mut crate::server::Server,
+    pool: &PgPool,
+    settings: &crate::config::CommonSettings,
+    metrics: &Arc<Metrics>,
+) {
+    match settings.events_topic_arn.clone() {
+        Some(topic_arn) => {
+            let sdk = crate::aws::sdk_config(&settings.aws).await;
+            let relay = OutboxRelay {
+                pool: pool.clone(),
+                sns: aws_sdk_sns::Client::new(&sdk),
+                topic_arn,
+                source: settings.service_name,
+                metrics: metrics.clone(),
+                poll_interval: Duration::from_secs(1),
+                max_backoff: Duration::from_secs(5),
+            };
+            server.spawn(relay.run(server.stop_token()));
+        }
+        None => tracing::warn!("EVENTS_TOPIC_ARN is not set: events stay in the outbox"),
+    }
+    server.spawn(run_clean_up(pool.clone(), RETENTION, server.stop_token()));
+}
+
+/// How long published outbox rows and handled inbox rows are kept.
+pub const RETENTION: Duration = Duration::from_secs(14 * 24 * 3600);
+
 impl OutboxRelay {
     pub async fn run(self, shutdown: CancellationToken) {
         let mut listener: Option<PgListener> = None;

@@ -2,20 +2,18 @@
 
 use std::sync::Arc;
 
-use anyhow::Context;
 use axum::{extract::FromRef, Router};
 use platform::{
     auth::{password::PasswordHasher, SigningKeys, TokenVerifier},
     config::JwtSettings,
     http::{apply_layers, health_router, HealthState},
     metrics::Metrics,
-    outbox::OutboxRelay,
     ratelimit::RateLimiter,
     redis::RedisHandle,
+    server::Server,
 };
 use secrecy::ExposeSecret;
 use sqlx::PgPool;
-use tokio::{net::TcpListener, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -74,11 +72,8 @@ pub fn router(state: AppState, settings: &Settings) -> Router {
 }
 
 pub struct Application {
-    listener: TcpListener,
+    server: Server,
     router: Router,
-    workers: JoinSet<()>,
-    stop: CancellationToken,
-    settings: Settings,
     state: AppState,
 }
 
@@ -113,55 +108,30 @@ impl Application {
             rate_limits: Arc::new(settings.rate_limits.clone()),
             service_clients: Arc::new(settings.service_clients.clone()),
         };
-        let listener = TcpListener::bind(("0.0.0.0", settings.common.http.port))
-            .await
-            .with_context(|| format!("binding port {}", settings.common.http.port))?;
-        let stop = CancellationToken::new();
-        let mut workers = JoinSet::new();
-        if let Some(topic_arn) = settings.common.events_topic_arn.clone() {
-            let sdk = platform::aws::sdk_config(&settings.common.aws).await;
-            let relay = OutboxRelay {
-                pool: pool.clone(),
-                sns: aws_sdk_sns::Client::new(&sdk),
-                topic_arn,
-                source: "registration-service",
-                metrics: metrics.clone(),
-                poll_interval: std::time::Duration::from_secs(1),
-                max_backoff: std::time::Duration::from_secs(5),
-            };
-            workers.spawn(relay.run(stop.clone()));
-        } else {
-            tracing::warn!("EVENTS_TOPIC_ARN is not set: events stay in the outbox");
-        }
-        workers.spawn(platform::outbox::run_clean_up(
-            pool.clone(),
-            std::time::Duration::from_secs(7 * 24 * 3600),
-            stop.clone(),
-        ));
+        let mut server = Server::bind(&settings.common.http).await?;
+        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
         if let Some(admin) = settings.admin.clone() {
-            workers.spawn(workers::ensure_admin(state.clone(), admin, stop.clone()));
+            server.spawn(workers::ensure_admin(
+                state.clone(),
+                admin,
+                server.stop_token(),
+            ));
         }
         let router = router(state.clone(), &settings);
         Ok(Self {
-            listener,
+            server,
             router,
-            workers,
-            stop,
-            settings,
             state,
         })
     }
 
     pub fn port(&self) -> u16 {
-        self.listener
-            .local_addr()
-            .map(|a| a.port())
-            .unwrap_or_default()
+        self.server.port()
     }
 
     /// Cancelling this token stops the application as SIGTERM would.
     pub fn stop_token(&self) -> CancellationToken {
-        self.stop.clone()
+        self.server.stop_token()
     }
 
     pub fn state(&self) -> &AppState {
@@ -169,13 +139,6 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        platform::server::serve(
-            self.listener,
-            self.router,
-            self.stop,
-            self.workers,
-            self.settings.common.http.shutdown_grace,
-        )
-        .await
+        self.server.run_until_stopped(self.router).await
     }
 }
