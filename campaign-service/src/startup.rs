@@ -7,7 +7,7 @@ use axum::{extract::FromRef, Router};
 use platform::{
     auth::TokenVerifier,
     consumer::{ConsumerMetrics, QueueConsumer},
-    http::{apply_layers, health_router, HealthState},
+    http::{service_router, HealthState},
     metrics::Metrics,
     redis::RedisHandle,
     server::Server,
@@ -17,7 +17,6 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     config::Settings,
@@ -56,16 +55,18 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// The whole HTTP surface; pure, so tests can `oneshot` it.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let (api, doc) = api_router().split_for_parts();
-    let health = health_router(HealthState {
+    let health = HealthState {
         pool: state.pool.clone(),
         redis: state.redis.clone(),
         metrics: state.metrics.clone(),
-    });
-    let app = api
-        .with_state(state.clone())
-        .merge(SwaggerUi::new("/docs/campaign").url("/docs/campaign/openapi.json", doc))
-        .merge(health);
-    apply_layers(app, &settings.common.http, state.metrics)
+    };
+    service_router(
+        api.with_state(state),
+        doc,
+        "campaign",
+        health,
+        &settings.common.http,
+    )
 }
 
 /// The email handler, as both the in-process consumer and the Lambda use it.

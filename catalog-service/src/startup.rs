@@ -6,7 +6,7 @@ use anyhow::Context;
 use axum::{extract::FromRef, Router};
 use platform::{
     auth::TokenVerifier,
-    http::{apply_layers, health_router, HealthState},
+    http::{service_router, HealthState},
     metrics::Metrics,
     redis::RedisHandle,
     server::Server,
@@ -15,7 +15,6 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
-use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     cache::{CacheMetrics, ProductCache},
@@ -53,16 +52,18 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 /// The whole HTTP surface; pure, so tests can `oneshot` it.
 pub fn router(state: AppState, settings: &Settings) -> Router {
     let (api, doc) = api_router().split_for_parts();
-    let health = health_router(HealthState {
+    let health = HealthState {
         pool: state.pool.clone(),
         redis: state.redis.clone(),
         metrics: state.metrics.clone(),
-    });
-    let app = api
-        .with_state(state.clone())
-        .merge(SwaggerUi::new("/docs/catalog").url("/docs/catalog/openapi.json", doc))
-        .merge(health);
-    apply_layers(app, &settings.common.http, state.metrics)
+    };
+    service_router(
+        api.with_state(state),
+        doc,
+        "catalog",
+        health,
+        &settings.common.http,
+    )
 }
 
 pub struct Application {

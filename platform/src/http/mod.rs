@@ -8,6 +8,9 @@ pub use client_ip::{ClientIp, TrustedProxyHops};
 pub use health::{health_router, HealthState};
 pub use layers::{apply_layers, fallback, REQUEST_ID_HEADER};
 
+mod service;
+pub use service::service_router;
+
 /// A request id extracted from the `x-request-id` header set by the request-id layer.
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
