@@ -41,6 +41,28 @@ pub async fn commit(
     reservations::set_status(conn, reservation.id, "committed").await
 }
 
+/// Puts a committed reservation's units back into available stock (a
+/// cancelled order). Flash-sale units return to ordinary stock: the sale
+/// they came from may be over, and a sale's count never grows back.
+pub async fn return_committed(
+    conn: &mut PgConnection,
+    reservation: &ReservationRow,
+    items: &[ItemRow],
+) -> Result<(), sqlx::Error> {
+    for item in items {
+        stock::shift(conn, &item.sku, item.quantity, 0, 0).await?;
+        stock::record_movement(
+            conn,
+            &item.sku,
+            item.quantity,
+            "return",
+            &format!("reservation {}", reservation.id),
+        )
+        .await?;
+    }
+    reservations::set_status(conn, reservation.id, "returned").await
+}
+
 /// Returns held units: ordinary holds to available stock, flash-sale holds to
 /// their sale (or to available stock once the sale has closed).
 pub async fn give_back(

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod aws;
+pub mod client;
 pub mod config;
 pub mod consumer;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod http;
+pub mod idempotency;
 pub mod messaging;
 pub mod metrics;
 pub mod openapi;

@@ -172,6 +172,20 @@ impl OutboxRelay {
         }
     }
 
+    /// Publishes every unpublished row now (for one-shot commands such as a
+    /// scheduled report, which do not keep a relay running); returns how many.
+    pub async fn publish_pending(&self) -> anyhow::Result<usize> {
+        let mut total = 0;
+        loop {
+            let published = self.publish_batch().await?;
+            total += published;
+            if published == 0 {
+                self.refresh_backlog().await;
+                return Ok(total);
+            }
+        }
+    }
+
     /// Publishes up to one batch; returns how many rows were published.
     #[tracing::instrument(skip_all)]
     async fn publish_batch(&self) -> anyhow::Result<usize> {

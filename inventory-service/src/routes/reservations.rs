@@ -31,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_one))
         .routes(routes!(commit))
         .routes(routes!(release))
+        .routes(routes!(return_units))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,7 +46,7 @@ pub struct ReservationItem {
 pub struct Reservation {
     pub id: Uuid,
     pub reference: String,
-    /// held | committed | released | expired
+    /// held | committed | released | expired | returned
     pub status: String,
     pub owner_id: Uuid,
     pub flash_sale_id: Option<Uuid>,
@@ -269,5 +270,37 @@ async fn release(
         .ok_or(ApiError::NotFound)?;
     tx.commit().await?;
     state.return_to_gate(returned).await;
+    Ok(Json(view(row, items)))
+}
+
+/// Return a committed reservation's units to stock, e.g. for an order cancelled before it shipped (services; idempotent)
+#[utoipa::path(
+    post, path = "/reservations/{id}/return", tag = "reservations", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Returned (or already returned)", body = Reservation),
+        (status = 404, description = "No such reservation", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Not committed: release a held reservation instead", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn return_units(
+    State(state): State<AppState>,
+    _service: ServiceCaller,
+    Path(id): Path<Uuid>,
+) -> Result<Json<Reservation>, ApiError> {
+    let mut tx = state.pool.begin().await?;
+    let row = reservations::find(&mut tx, id, true)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let items = reservations::items(&mut tx, id).await?;
+    match row.status.as_str() {
+        "returned" => return Ok(Json(view(row, items))),
+        "committed" => {}
+        _ => return Err(conflict("only a committed reservation can be returned")),
+    }
+    holds::return_committed(&mut tx, &row, &items).await?;
+    let row = reservations::find(&mut tx, id, false)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    tx.commit().await?;
     Ok(Json(view(row, items)))
 }

@@ -1,0 +1,15 @@
+//! order-service: cart, idempotent checkout saga with compensations,
+//! cancellation, purchase history and the daily sales report.
+
+pub mod clients;
+pub mod config;
+pub mod domain;
+pub mod events;
+pub mod openapi;
+pub mod payments;
+pub mod repo;
+pub mod reports;
+pub mod routes;
+pub mod saga;
+pub mod startup;
+pub mod workers;

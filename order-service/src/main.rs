@@ -1,0 +1,53 @@
+use clap::{Parser, Subcommand};
+use order_service::{config::Settings, openapi, reports, startup::Application};
+
+#[derive(Parser)]
+#[command(about = "Storefront order-service")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API and run the workers (the default).
+    Serve,
+    /// Print the OpenAPI document.
+    Openapi,
+    /// Publish `report.daily_sales` for a UTC day (default: yesterday), once
+    /// per day however often it runs.
+    PublishDailyReport {
+        /// The day, `YYYY-MM-DD`.
+        #[arg(long)]
+        date: Option<String>,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    match Cli::parse().command.unwrap_or(Command::Serve) {
+        Command::Openapi => {
+            let json = openapi::document().to_pretty_json()?;
+            std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
+            Ok(())
+        }
+        Command::PublishDailyReport { date } => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            let day = match date {
+                Some(raw) => reports::parse_day(&raw).map_err(anyhow::Error::msg)?,
+                None => reports::yesterday(),
+            };
+            let published = reports::publish(&settings, day).await?;
+            tracing::info!(%day, published, "daily sales report");
+            Ok(())
+        }
+        Command::Serve => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            let app = Application::build(settings).await?;
+            platform::server::cancel_on_signal(app.stop_token());
+            app.run_until_stopped().await
+        }
+    }
+}

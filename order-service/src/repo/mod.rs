@@ -1,0 +1,5 @@
+//! SQL, in small functions taking a connection or transaction.
+
+pub mod cart;
+pub mod orders;
+pub mod reports;

@@ -1,0 +1,234 @@
+//! Orders, their lines, and the saga's bookkeeping on the order row.
+
+use serde_json::Value;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OrderRow {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_email: String,
+    pub customer_name: String,
+    pub status: String,
+    pub step: String,
+    pub reason: Option<String>,
+    pub source: String,
+    pub reservation_id: Option<Uuid>,
+    pub promo_code: Option<String>,
+    pub promo_redeemed: bool,
+    pub card_token: String,
+    pub payment_status: String,
+    pub stock_status: String,
+    pub subtotal_cents: i64,
+    pub discount_cents: i64,
+    pub total_cents: i64,
+    pub refunded_cents: i64,
+    pub currency: String,
+    pub shipping_address: Value,
+    pub carrier: Option<String>,
+    pub tracking_number: Option<String>,
+    pub shipment_status: Option<String>,
+    pub attempts: i32,
+    pub correlation_id: Option<String>,
+    pub created_at: OffsetDateTime,
+    pub updated_at: OffsetDateTime,
+    pub confirmed_at: Option<OffsetDateTime>,
+    pub cancelled_at: Option<OffsetDateTime>,
+    pub shipped_at: Option<OffsetDateTime>,
+    pub delivered_at: Option<OffsetDateTime>,
+}
+
+const COLUMNS: &str =
+    "id, customer_id, customer_email, customer_name, status, step, reason, source,
+    reservation_id, promo_code, promo_redeemed, card_token, payment_status, stock_status,
+    subtotal_cents, discount_cents, total_cents, refunded_cents, currency, shipping_address,
+    carrier, tracking_number, shipment_status, attempts, correlation_id, created_at, updated_at,
+    confirmed_at, cancelled_at, shipped_at, delivered_at";
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ItemRow {
+    pub line: i32,
+    pub product_id: Option<Uuid>,
+    pub sku: String,
+    pub name: String,
+    pub quantity: i32,
+    pub unit_price_cents: i64,
+}
+
+/// What `insert` writes.
+pub struct NewOrderRow<'a> {
+    pub id: Uuid,
+    pub customer_id: Uuid,
+    pub customer_email: &'a str,
+    pub customer_name: &'a str,
+    pub step: &'a str,
+    pub source: &'a str,
+    pub reservation_id: Option<Uuid>,
+    pub stock_status: &'a str,
+    pub promo_code: Option<&'a str>,
+    pub card_token: &'a str,
+    pub subtotal_cents: i64,
+    pub currency: &'a str,
+    pub shipping_address: Value,
+    pub correlation_id: &'a str,
+}
+
+pub async fn insert(conn: &mut PgConnection, order: &NewOrderRow<'_>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO orders (id, customer_id, customer_email, customer_name, status, step, source,
+             reservation_id, stock_status, promo_code, card_token, subtotal_cents, total_cents,
+             currency, shipping_address, correlation_id)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)",
+    )
+    .bind(order.id)
+    .bind(order.customer_id)
+    .bind(order.customer_email)
+    .bind(order.customer_name)
+    .bind(order.step)
+    .bind(order.source)
+    .bind(order.reservation_id)
+    .bind(order.stock_status)
+    .bind(order.promo_code)
+    .bind(order.card_token)
+    .bind(order.subtotal_cents)
+    .bind(order.currency)
+    .bind(&order.shipping_address)
+    .bind(order.correlation_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn insert_item(
+    conn: &mut PgConnection,
+    order_id: Uuid,
+    item: &ItemRow,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO order_items (order_id, line, product_id, sku, name, quantity, unit_price_cents)
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(order_id)
+    .bind(item.line)
+    .bind(item.product_id)
+    .bind(&item.sku)
+    .bind(&item.name)
+    .bind(item.quantity)
+    .bind(item.unit_price_cents)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn find(conn: &mut PgConnection, id: Uuid) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!("SELECT {COLUMNS} FROM orders WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(conn)
+        .await
+}
+
+pub async fn find_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orders WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn items(conn: &mut PgConnection, id: Uuid) -> Result<Vec<ItemRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT line, product_id, sku, name, quantity, unit_price_cents
+         FROM order_items WHERE order_id = $1 ORDER BY line",
+    )
+    .bind(id)
+    .fetch_all(conn)
+    .await
+}
+
+/// A page of orders, newest first; `customer` limits it to one customer's.
+pub async fn list(
+    conn: &mut PgConnection,
+    customer: Option<Uuid>,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM orders
+         WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::uuid IS NULL OR id < $2)
+         ORDER BY id DESC LIMIT $3"
+    ))
+    .bind(customer)
+    .bind(before)
+    .bind(limit + 1)
+    .fetch_all(conn)
+    .await
+}
+
+/// Takes the saga lease on an unfinished order whose lease is free (or has
+/// lapsed: its holder died). Returns the order when taken.
+pub async fn take_lease(
+    conn: &mut PgConnection,
+    id: Uuid,
+    owner: Uuid,
+    lease_secs: f64,
+) -> Result<Option<OrderRow>, sqlx::Error> {
+    sqlx::query_as(&format!(
+        "UPDATE orders SET lease_owner = $2, lease_until = now() + make_interval(secs => $3)
+         WHERE id = $1 AND step <> 'done' AND (lease_until IS NULL OR lease_until < now())
+         RETURNING {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(owner)
+    .bind(lease_secs)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Lets the lease go and schedules the next try after `delay_secs`.
+pub async fn defer(
+    conn: &mut PgConnection,
+    id: Uuid,
+    owner: Uuid,
+    delay_secs: f64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orders SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1,
+             next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
+         WHERE id = $1 AND lease_owner = $2",
+    )
+    .bind(id)
+    .bind(owner)
+    .bind(delay_secs)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Orders a resumer may drive now: unfinished, due, with no live lease.
+pub async fn due(conn: &mut PgConnection, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM orders
+         WHERE step <> 'done' AND next_attempt_at <= now()
+           AND (lease_until IS NULL OR lease_until < now())
+         ORDER BY next_attempt_at LIMIT $1",
+    )
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+/// The next `sequence` for an event about this order.
+pub async fn next_sequence(conn: &mut PgConnection, id: Uuid) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "UPDATE orders SET event_sequence = event_sequence + 1 WHERE id = $1 RETURNING event_sequence",
+    )
+    .bind(id)
+    .fetch_one(conn)
+    .await
+}

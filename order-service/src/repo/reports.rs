@@ -1,0 +1,88 @@
+//! The daily sales report.
+
+use serde::Serialize;
+use sqlx::PgConnection;
+use time::{Date, Time};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct TopProduct {
+    pub sku: String,
+    pub name: String,
+    pub units: i64,
+    /// quantity × unit price, before order discounts.
+    pub revenue_cents: i64,
+}
+
+/// `report.daily_sales` and `GET /reports/daily-sales`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct DailySales {
+    /// The UTC day, `YYYY-MM-DD`.
+    pub date: String,
+    pub orders: i64,
+    pub units: i64,
+    /// Totals charged (after discounts).
+    pub revenue_cents: i64,
+    pub discount_cents: i64,
+    pub currency: String,
+    pub top_products: Vec<TopProduct>,
+}
+
+/// The figures for the orders confirmed during `day` (UTC) and not cancelled.
+pub async fn daily_sales(
+    conn: &mut PgConnection,
+    day: Date,
+    currency: &str,
+) -> Result<DailySales, sqlx::Error> {
+    let from = day.with_time(Time::MIDNIGHT).assume_utc();
+    let to = from + time::Duration::days(1);
+    let (orders, revenue, discount): (i64, i64, i64) = sqlx::query_as(
+        "SELECT count(*), coalesce(sum(total_cents), 0)::bigint, coalesce(sum(discount_cents), 0)::bigint
+         FROM orders WHERE confirmed_at >= $1 AND confirmed_at < $2 AND status = 'confirmed'",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_one(&mut *conn)
+    .await?;
+    let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
+        "SELECT i.sku, max(i.name), sum(i.quantity)::bigint, sum(i.quantity * i.unit_price_cents)::bigint
+         FROM order_items i JOIN orders o ON o.id = i.order_id
+         WHERE o.confirmed_at >= $1 AND o.confirmed_at < $2 AND o.status = 'confirmed'
+         GROUP BY i.sku ORDER BY 3 DESC, 1",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *conn)
+    .await?;
+    let units = rows.iter().map(|r| r.2).sum();
+    Ok(DailySales {
+        date: day.to_string(),
+        orders,
+        units,
+        revenue_cents: revenue,
+        discount_cents: discount,
+        currency: currency.to_owned(),
+        top_products: rows
+            .into_iter()
+            .take(5)
+            .map(|(sku, name, units, revenue_cents)| TopProduct {
+                sku,
+                name,
+                units,
+                revenue_cents,
+            })
+            .collect(),
+    })
+}
+
+/// Marks `day` as published; false when it already was.
+pub async fn mark_published(conn: &mut PgConnection, day: Date) -> Result<bool, sqlx::Error> {
+    Ok(
+        sqlx::query("INSERT INTO daily_reports (day) VALUES ($1) ON CONFLICT DO NOTHING")
+            .bind(day)
+            .execute(conn)
+            .await?
+            .rows_affected()
+            == 1,
+    )
+}

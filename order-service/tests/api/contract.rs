@@ -1,0 +1,37 @@
+//! The committed artefacts match the code.
+
+use std::path::Path;
+
+#[test]
+fn the_committed_openapi_json_matches_the_code() {
+    let generated = order_service::openapi::document().to_pretty_json().unwrap() + "\n";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("openapi.json");
+    if std::env::var_os("UPDATE_OPENAPI").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "openapi.json is stale: run `UPDATE_OPENAPI=1 cargo test -p order-service --test api contract` and commit it"
+    );
+}
+
+#[test]
+fn the_outbox_and_inbox_migration_is_the_canonical_copy() {
+    let copy = include_str!("../../migrations/20261121000001_outbox_inbox.sql");
+    assert_eq!(
+        copy,
+        platform::outbox::CANONICAL_SQL,
+        "the outbox/inbox migration drifted from platform/sql"
+    );
+}
+
+#[test]
+fn the_idempotency_keys_migration_is_the_canonical_copy() {
+    let copy = include_str!("../../migrations/20261122000002_idempotency_keys.sql");
+    assert_eq!(
+        copy,
+        platform::idempotency::CANONICAL_SQL,
+        "the idempotency_keys migration drifted from platform/sql"
+    );
+}

@@ -1,0 +1,3 @@
+mod checkout;
+mod contract;
+mod helpers;

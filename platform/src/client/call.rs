@@ -1,0 +1,260 @@
+//! `ServiceClient`, one per dependency, and the builder for one call.
+
+use std::{sync::Arc, time::Instant};
+
+use bytes::Bytes;
+use http::{header, HeaderValue, Method, StatusCode};
+use serde::Serialize;
+use tracing::Instrument;
+
+use super::{
+    breaker::{Breaker, BreakerState},
+    metrics::{outcome, ClientMetrics},
+    transport::{backoff, error_chain, http_client, snippet},
+    ClientError, ClientResponse, ClientSettings, TokenSource,
+};
+use crate::http::REQUEST_ID_HEADER;
+
+/// A client of one dependency (`inventory`, `catalog`, ...). Clones share the
+/// connection pool and the circuit breaker.
+#[derive(Clone)]
+pub struct ServiceClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    dependency: &'static str,
+    base_url: String,
+    tokens: Arc<TokenSource>,
+    settings: ClientSettings,
+    metrics: Arc<ClientMetrics>,
+    breaker: Breaker,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for ServiceClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceClient")
+            .field("dependency", &self.inner.dependency)
+            .field("base_url", &self.inner.base_url)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ServiceClient {
+    pub fn new(
+        dependency: &'static str,
+        base_url: &str,
+        tokens: Arc<TokenSource>,
+        settings: ClientSettings,
+        metrics: Arc<ClientMetrics>,
+    ) -> Self {
+        let breaker = Breaker::new(
+            dependency,
+            settings.breaker_failure_threshold,
+            settings.breaker_open_for,
+            metrics.clone(),
+        );
+        Self {
+            inner: Arc::new(Inner {
+                dependency,
+                base_url: base_url.trim_end_matches('/').to_owned(),
+                tokens,
+                settings,
+                metrics,
+                breaker,
+                http: http_client(&settings),
+            }),
+        }
+    }
+
+    pub fn dependency(&self) -> &'static str {
+        self.inner.dependency
+    }
+
+    pub fn breaker_state(&self) -> BreakerState {
+        self.inner.breaker.state()
+    }
+
+    /// Builder for one call. `path` starts with '/' and may carry a query.
+    pub fn call(&self, method: Method, path: &str) -> Call<'_> {
+        let separator = if path.starts_with('/') { "" } else { "/" };
+        Call {
+            client: &self.inner,
+            method,
+            url: format!("{}{separator}{path}", self.inner.base_url),
+            body: None,
+            idempotent: false,
+            request_id: None,
+        }
+    }
+}
+
+/// One call being built; nothing is sent until [`Call::send`].
+pub struct Call<'a> {
+    client: &'a Inner,
+    method: Method,
+    url: String,
+    body: Option<Result<Bytes, String>>,
+    idempotent: bool,
+    request_id: Option<HeaderValue>,
+}
+
+/// How a call ended without a response for the caller.
+enum Ended {
+    /// The dependency failed: counts against its breaker.
+    Unavailable(String),
+    /// No service token: the dependency was not called.
+    NoToken(ClientError),
+}
+
+impl Call<'_> {
+    /// Sends `body` as JSON.
+    pub fn json<T: Serialize + ?Sized>(mut self, body: &T) -> Self {
+        self.body = Some(
+            serde_json::to_vec(body)
+                .map(Bytes::from)
+                .map_err(|e| e.to_string()),
+        );
+        self
+    }
+
+    /// Marks the call safe to repeat; only such calls are retried.
+    pub fn idempotent(mut self) -> Self {
+        self.idempotent = true;
+        self
+    }
+
+    /// Sent as `x-request-id`; an empty (or unsendable) id is not sent.
+    pub fn request_id(mut self, id: &str) -> Self {
+        self.request_id = (!id.is_empty())
+            .then(|| HeaderValue::from_str(id).ok())
+            .flatten();
+        self
+    }
+
+    pub async fn send(self) -> Result<ClientResponse, ClientError> {
+        let span = tracing::info_span!(
+            "service_call",
+            dependency = self.client.dependency,
+            method = %self.method,
+            url = %self.url,
+        );
+        self.run().instrument(span).await
+    }
+
+    async fn run(mut self) -> Result<ClientResponse, ClientError> {
+        let client = self.client;
+        let dependency = client.dependency;
+        let body = match self.body.take().transpose() {
+            Ok(body) => body,
+            Err(detail) => {
+                return Err(ClientError::Decode {
+                    dependency,
+                    detail: format!("the request body could not be encoded as JSON: {detail}"),
+                })
+            }
+        };
+        let Some(permit) = client.breaker.admit() else {
+            client.metrics.record_fast_failure(dependency);
+            return Err(ClientError::CircuitOpen { dependency });
+        };
+        match self.attempts(body).await {
+            Ok(response) => {
+                permit.success();
+                Ok(response)
+            }
+            Err(Ended::Unavailable(detail)) => {
+                permit.failure();
+                tracing::debug!(detail, "call failed");
+                Err(ClientError::Unavailable { dependency, detail })
+            }
+            Err(Ended::NoToken(err)) => Err(err),
+        }
+    }
+
+    /// Attempts until a response for the caller, or a failure that may not
+    /// (or may no longer) be retried. One 401 buys a fresh token and one more try.
+    async fn attempts(&self, body: Option<Bytes>) -> Result<ClientResponse, Ended> {
+        let client = self.client;
+        let (dependency, settings) = (client.dependency, &client.settings);
+        let mut retries = 0;
+        let mut reauthorised = false;
+        loop {
+            let token = client.tokens.token().await.map_err(|err| {
+                client.metrics.record(dependency, outcome::NO_TOKEN);
+                Ended::NoToken(err)
+            })?;
+            let started = Instant::now();
+            let result = self.attempt(&token, body.clone()).await;
+            client
+                .metrics
+                .observe_latency(dependency, started.elapsed().as_secs_f64());
+            let (detail, retryable) = match result {
+                Ok((StatusCode::UNAUTHORIZED, _)) if !reauthorised => {
+                    client.tokens.invalidate_if_current(&token);
+                    reauthorised = true;
+                    client.metrics.record(dependency, outcome::REAUTH);
+                    tracing::debug!("401: retrying once with a fresh service token");
+                    continue;
+                }
+                Ok((status, body))
+                    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS =>
+                {
+                    let retryable = matches!(status.as_u16(), 429 | 502..=504);
+                    (format!("status {status}: {}", snippet(&body)), retryable)
+                }
+                Ok((status, body)) => {
+                    client.metrics.record(dependency, outcome::OK);
+                    return Ok(ClientResponse {
+                        status,
+                        body,
+                        dependency,
+                    });
+                }
+                Err(e) if e.is_timeout() => (
+                    format!(
+                        "timed out after {:?}: {}",
+                        settings.timeout,
+                        error_chain(&e)
+                    ),
+                    true,
+                ),
+                Err(e) => (error_chain(&e), !e.is_builder()),
+            };
+            if !(retryable && self.idempotent && retries < settings.max_retries) {
+                client.metrics.record(dependency, outcome::ERROR);
+                return Err(Ended::Unavailable(detail));
+            }
+            client.metrics.record(dependency, outcome::RETRY);
+            let wait = backoff(settings.backoff_base, retries);
+            tracing::debug!(retry = retries + 1, ?wait, detail, "retrying");
+            tokio::time::sleep(wait).await;
+            retries += 1;
+        }
+    }
+
+    async fn attempt(
+        &self,
+        token: &str,
+        body: Option<Bytes>,
+    ) -> Result<(StatusCode, Bytes), reqwest::Error> {
+        let mut request = self
+            .client
+            .http
+            .request(self.method.clone(), &self.url)
+            .bearer_auth(token)
+            .header(header::ACCEPT, "application/json");
+        if let Some(body) = body {
+            request = request
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        if let Some(id) = &self.request_id {
+            request = request.header(REQUEST_ID_HEADER, id.clone());
+        }
+        let response = request.send().await?;
+        let status = response.status();
+        Ok((status, response.bytes().await?))
+    }
+}
