@@ -51,6 +51,9 @@ async fn dev() -> anyhow::Result<()> {
         .await
         .context("creating the SES sender identity on moto")?;
     let signing_keys = local_signing_keys()?;
+    let order_secret_hash =
+        platform::auth::password::hash_blocking(crate::services::ORDER_CLIENT_SECRET)
+            .context("hashing the local order-service client secret")?;
 
     let mut build = cargo()?;
     build.arg("build");
@@ -69,6 +72,7 @@ async fn dev() -> anyhow::Result<()> {
         moto_url: &moto_url,
         provisioned: &provisioned,
         signing_keys: &signing_keys,
+        order_secret_hash: &order_secret_hash,
     };
     for service in SERVICES {
         children.spawn(service.name, env.command(service)?)?;

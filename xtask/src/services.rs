@@ -10,6 +10,17 @@ pub const ADMIN_EMAIL: &str = "admin@storefront.test";
 pub const ADMIN_PASSWORD: &str = "storefront-admin";
 /// The SES identity the local emails come from (`noreply@storefront.test`).
 pub const SENDER_DOMAIN: &str = "storefront.test";
+/// order-service's client-credentials account, local only.
+pub const ORDER_CLIENT_ID: &str = "order-service";
+pub const ORDER_CLIENT_SECRET: &str = "local-order-service-secret";
+
+fn url_of(name: &str) -> String {
+    SERVICES
+        .iter()
+        .find(|s| s.name == name)
+        .map(Service::url)
+        .unwrap_or_default()
+}
 
 pub struct Service {
     /// Also the key in `infra/messaging.yaml` and the Redis key prefix.
@@ -28,9 +39,7 @@ impl Service {
     }
 }
 
-/// Services join this table as their crates land (DESIGN.md "Services, ports
-/// and public paths"): catalog 8083 `catalog`, order 8084 `orders`,
-/// inventory 8085 `inventory`.
+/// The five services (DESIGN.md "Services, ports and public paths").
 pub const SERVICES: &[Service] = &[
     Service {
         name: "registration",
@@ -57,6 +66,14 @@ pub const SERVICES: &[Service] = &[
         issues_tokens: false,
     },
     Service {
+        name: "order",
+        package: "order-service",
+        port: 8084,
+        database: "orders",
+        docs_path: "/docs/order/",
+        issues_tokens: false,
+    },
+    Service {
         name: "inventory",
         package: "inventory-service",
         port: 8085,
@@ -80,6 +97,8 @@ pub struct ServiceEnv<'a> {
     pub moto_url: &'a str,
     pub provisioned: &'a Provisioned,
     pub signing_keys: &'a str,
+    /// The argon2 hash of `ORDER_CLIENT_SECRET`, made at start-up.
+    pub order_secret_hash: &'a str,
 }
 
 impl ServiceEnv<'_> {
@@ -117,8 +136,20 @@ impl ServiceEnv<'_> {
                 .env("ADMIN_ALERT_EMAIL", format!("ops@{SENDER_DOMAIN}"))
                 .env("PUBLIC_BASE_URL", service.url());
         }
+        if service.name == "order" {
+            cmd.env("REGISTRATION_URL", url_of("registration"))
+                .env("CATALOG_URL", url_of("catalog"))
+                .env("INVENTORY_URL", url_of("inventory"))
+                .env("CAMPAIGN_URL", url_of("campaign"))
+                .env("SERVICE_CLIENT_ID", ORDER_CLIENT_ID)
+                .env("SERVICE_CLIENT_SECRET", ORDER_CLIENT_SECRET);
+        }
         if service.issues_tokens {
-            cmd.env("JWT_SIGNING_KEYS", self.signing_keys)
+            let clients = serde_json::json!([
+                {"client_id": ORDER_CLIENT_ID, "secret_hash": self.order_secret_hash},
+            ]);
+            cmd.env("SERVICE_CLIENTS", clients.to_string())
+                .env("JWT_SIGNING_KEYS", self.signing_keys)
                 .env("ADMIN_EMAIL", ADMIN_EMAIL)
                 .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
         }

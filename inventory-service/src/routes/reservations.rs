@@ -222,6 +222,7 @@ async fn commit(
         "committed" => return Ok(Json(view(row, items))),
         "released" => return Err(conflict("the reservation was released")),
         "expired" => return Err(conflict("the reservation has expired")),
+        "returned" => return Err(conflict("the reservation was returned")),
         _ => {}
     }
     if row.expires_at <= OffsetDateTime::now_utc() {
@@ -261,7 +262,7 @@ async fn release(
     let items = reservations::items(&mut tx, id).await?;
     match row.status.as_str() {
         "released" | "expired" => return Ok(Json(view(row, items))),
-        "committed" => return Err(conflict("the reservation was committed")),
+        "committed" | "returned" => return Err(conflict("the reservation was committed")),
         _ => {}
     }
     let returned = holds::give_back(&mut tx, &row, &items, "released", Some(request_id.0)).await?;

@@ -192,3 +192,41 @@ async fn reservations_are_for_services_and_bad_ones_get_422() {
     problem(app.reserve(&unknown).await, 404).await;
     assert_eq!(app.count("SELECT count(*) FROM reservations").await, 0);
 }
+
+#[tokio::test]
+async fn a_committed_reservation_returned_for_a_cancelled_order_gives_its_units_back_once() {
+    let app = spawn_app().await;
+    app.set_stock("CUP", 10, 0).await;
+    let held = app
+        .reserve(&json!({"reference": new_reference(), "owner_id": Uuid::new_v4(), "items": [{"sku": "CUP", "quantity": 3}]}))
+        .await;
+    let id = held.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // Only a committed reservation can be returned.
+    problem(app.act(&id, "return").await, 409).await;
+    assert_eq!(app.act(&id, "commit").await.status().as_u16(), 200);
+    assert_eq!(app.stock("CUP").await["on_hand"], 7);
+
+    for _ in 0..2 {
+        let returned = app.act(&id, "return").await;
+        assert_eq!(returned.status().as_u16(), 200);
+        assert_eq!(
+            returned.json::<Value>().await.unwrap()["status"],
+            "returned"
+        );
+    }
+    let stock = app.stock("CUP").await;
+    assert_eq!(
+        (stock["on_hand"].as_i64(), stock["available"].as_i64()),
+        (Some(10), Some(10))
+    );
+    app.assert_balanced("CUP").await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM stock_movements WHERE kind = 'return'")
+            .await,
+        1
+    );
+    problem(app.act(&id, "release").await, 409).await;
+}
