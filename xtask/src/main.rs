@@ -5,7 +5,10 @@ use std::process::ExitCode;
 
 mod actionlint;
 mod backing;
+mod bootstrap_aws;
+mod browser;
 mod dev;
+mod docker;
 mod infra;
 mod local;
 mod moto;
@@ -23,6 +26,10 @@ enum Cli {
     Dev,
     /// Provision Postgres, Redis and moto, then run fmt, clippy and every test.
     Test(test::TestArgs),
+    /// Create infra/messaging.yaml's topics and queues and the SES sender identity on the AWS emulator.
+    BootstrapAws(bootstrap_aws::BootstrapArgs),
+    /// Registration's Swagger UI in headless Chromium (a step of `test`, here alone).
+    BrowserTest,
     /// Print a new JWT_SIGNING_KEYS value (one Ed25519 key) for a deployment's secret store.
     /// Write a throwaway signing key's JWKS and tokens for many customers (load runs).
     MintTokens {
@@ -46,6 +53,8 @@ fn main() -> ExitCode {
     let outcome = match <Cli as clap::Parser>::parse() {
         Cli::Dev => dev::run(),
         Cli::Test(args) => test::run(&args),
+        Cli::BootstrapAws(args) => bootstrap_aws::run(&args),
+        Cli::BrowserTest => browser::standalone(),
         Cli::MintTokens {
             out_dir,
             count,

@@ -47,6 +47,12 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
         if !crate::infra::run()? {
             failed.push("infra checks");
         }
+        if !crate::docker::run()? {
+            failed.push("docker checks");
+        }
+        if !crate::browser::run(&backends, &moto.endpoint_url())? {
+            failed.push("browser test");
+        }
     }
     // Later steps still run after a failure, so one CI run reports everything.
     let mut tests = test_command(args)?;

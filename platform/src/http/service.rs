@@ -2,7 +2,7 @@
 //! metrics, wrapped in the shared middleware.
 
 use axum::Router;
-use utoipa_swagger_ui::SwaggerUi;
+use utoipa_swagger_ui::{Config, SwaggerUi};
 
 use super::{apply_layers, health_router, HealthState};
 use crate::config::HttpSettings;
@@ -18,7 +18,9 @@ pub fn service_router(
 ) -> Router {
     let metrics = health.metrics.clone();
     let swagger = SwaggerUi::new(format!("/docs/{docs_name}"))
-        .url(format!("/docs/{docs_name}/openapi.json"), doc);
+        .url(format!("/docs/{docs_name}/openapi.json"), doc)
+        // The default validator is swagger.io's: the page must work offline.
+        .config(Config::default().validator_url("none"));
     let app = api.merge(swagger).merge(health_router(health));
     apply_layers(app, http, metrics)
 }
