@@ -97,14 +97,14 @@ impl Application {
             &settings.registration_url,
             settings.service_client_id.clone(),
             settings.service_client_secret.clone(),
-            settings.client.clone(),
+            settings.client,
         ));
         let client = |dependency: &'static str, url: &str| {
             ServiceClient::new(
                 dependency,
                 url,
                 tokens.clone(),
-                settings.client.clone(),
+                settings.client,
                 client_metrics.clone(),
             )
         };

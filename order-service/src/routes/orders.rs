@@ -359,7 +359,7 @@ async fn create(
     match tokio::time::timeout(state.checkout_budget, driving).await {
         Ok(Ok(Ok(Outcome::Ended | Outcome::Waiting | Outcome::Busy))) => {}
         Ok(Ok(Err(err))) => {
-            tracing::warn!(order_id = %id, error = format!("{err:#}"), "driving the order failed; the resumer goes on")
+            tracing::warn!(order_id = %id, error = format!("{err:#}"), "driving the order failed; the resumer goes on");
         }
         Ok(Err(err)) => tracing::warn!(order_id = %id, error = %err, "the saga task failed"),
         Err(_) => tracing::info!(order_id = %id, "checkout budget spent; answering 202"),

@@ -35,7 +35,7 @@ async fn pass(saga: &Saga, pool: &PgPool) -> anyhow::Result<usize> {
         match saga.drive(id).await {
             Ok(_) => driven += 1,
             Err(err) => {
-                tracing::warn!(order_id = %id, error = format!("{err:#}"), "driving an order failed")
+                tracing::warn!(order_id = %id, error = format!("{err:#}"), "driving an order failed");
             }
         }
     }

@@ -87,10 +87,10 @@ pub struct Platform {
     pub order_state: AppState,
     pub order_db: TestDatabase,
     pub order_settings: Settings,
-    pub registration: Running,
+    /// Kept so the service runs as long as the platform.
+    pub _registration: Running,
     pub catalog: Running,
     pub inventory: Running,
-    pub inventory_db: TestDatabase,
     pub campaign: Running,
     pub campaign_db: TestDatabase,
     pub catalog_proxy: Option<FaultProxy>,
@@ -303,10 +303,9 @@ async fn spawn(options: Options) -> Platform {
         order_state,
         order_db,
         order_settings,
-        registration,
+        _registration: registration,
         catalog,
         inventory,
-        inventory_db,
         campaign,
         campaign_db,
         catalog_proxy,
@@ -318,7 +317,7 @@ async fn spawn(options: Options) -> Platform {
             .pool_max_idle_per_host(32)
             .build()
             .unwrap(),
-        _dbs: vec![registration_db, catalog_db],
+        _dbs: vec![registration_db, catalog_db, inventory_db],
     }
 }
 

@@ -227,6 +227,13 @@ async fn cancelling_before_shipping_refunds_returns_stock_and_emails_once_howeve
         notices[0]["subject"].as_str().unwrap().contains(id(&order)),
         "{notices:?}"
     );
+    assert!(
+        notices[0]["body"]
+            .as_str()
+            .unwrap()
+            .contains("refunded $33.75"),
+        "the notice names the refund: {notices:?}"
+    );
     assert_eq!(outbox_rows(&p, "order.cancelled").await, 1);
     assert_eq!(p.stock(&sku).await["on_hand"], before["on_hand"]);
     assert_eq!(
