@@ -5,3 +5,5 @@ mod flash_sale;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod security;
+mod scratch_hold;
