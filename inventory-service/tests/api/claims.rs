@@ -246,3 +246,34 @@ async fn without_the_gate_every_claim_goes_to_postgres_and_still_never_oversells
     assert_eq!(app.count("SELECT count(*) FROM reservations").await, 40);
     app.assert_balanced("FLASH-7").await;
 }
+
+#[tokio::test]
+async fn claims_past_the_rate_limit_get_429_and_take_nothing() {
+    let app = spawn_app_with(Options {
+        claim_rate_limit: "3/60".parse().unwrap(),
+        ..Options::default()
+    })
+    .await;
+    app.set_stock("RATE", 50, 0).await;
+    // A limit of 10 per customer: only the rate limit can stop the fourth claim.
+    let response = app
+        .create_sale(&json!({
+            "sku": "RATE", "quantity": 20, "price_cents": 500,
+            "starts_at": at(-1), "ends_at": at(30), "per_customer_limit": 10,
+        }))
+        .await;
+    let sale: Value = response.json().await.unwrap();
+    let sale = sale["id"].as_str().unwrap();
+    let (_, token) = app.tokens.customer();
+    for _ in 0..3 {
+        assert_eq!(app.claim(sale, &token).await.status().as_u16(), 201);
+    }
+    let limited = app.claim(sale, &token).await;
+    assert!(limited.headers().contains_key("retry-after"));
+    problem(limited, 429).await;
+    assert_eq!(
+        app.count("SELECT count(*) FROM reservations").await,
+        3,
+        "the refused claim took nothing"
+    );
+}

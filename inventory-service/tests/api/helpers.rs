@@ -29,6 +29,7 @@ pub struct Options {
     pub gate: bool,
     pub proxy_redis: bool,
     pub reservation_ttl: Duration,
+    pub claim_rate_limit: RateLimit,
 }
 
 impl Default for Options {
@@ -37,6 +38,7 @@ impl Default for Options {
             gate: true,
             proxy_redis: false,
             reservation_ttl: Duration::from_secs(600),
+            claim_rate_limit: RateLimit::per_minute(1_000_000),
         }
     }
 }
@@ -113,7 +115,7 @@ async fn spawn(options: Options) -> TestApp {
         sweep_interval: Duration::from_millis(200),
         // The tests' claims finish long before their sales end.
         sale_close_grace: Duration::from_secs(1),
-        claim_rate_limit: RateLimit::per_minute(1_000_000),
+        claim_rate_limit: options.claim_rate_limit,
         shop_currency: "USD".to_owned(),
         log_format: LogFormat::Pretty,
     };
