@@ -9,7 +9,11 @@ use platform::{
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
-use super::{payloads, sender::EmailSender, templates, unsubscribe};
+use super::{
+    payloads,
+    sender::{EmailSender, SendError, SEND_LEASE},
+    templates, unsubscribe,
+};
 use crate::{
     config::EmailSettings,
     domain::Offer,
@@ -176,29 +180,35 @@ impl EmailHandler {
             .collect())
     }
 
-    /// Sends every email of `event` not yet accepted by SES. A refusal is
-    /// recorded on the email and returned as an error, so the message is
-    /// redelivered (and ends in the DLQ if SES keeps refusing).
+    /// Sends every email of `event` not yet accepted by SES, each under its
+    /// send lease. A refusal, an unknown outcome, or an email another worker
+    /// is sending is returned as an error, so the message is redelivered
+    /// until every email is sent (and ends in the DLQ if SES keeps refusing).
     async fn send_pending(&self, event: &Envelope) -> anyhow::Result<()> {
         let mut conn = self.pool.acquire().await?;
         let pending = emails::pending_for_event(&mut conn, event.id).await?;
         let mut refused = 0;
         for email in pending {
+            if !emails::claim_for_sending(&mut conn, email.id, SEND_LEASE).await? {
+                refused += 1;
+                continue;
+            }
             match self.sender.send(&email).await {
                 Ok(message_id) => {
                     emails::mark_sent(&mut conn, email.id, message_id.as_deref()).await?;
                 }
                 Err(err) => {
                     refused += 1;
-                    let reason = format!("{err:#}");
+                    let reason = err.to_string();
                     tracing::warn!(email_id = %email.id, kind = email.kind, error = reason, "sending an email failed");
-                    emails::mark_failed_attempt(&mut conn, email.id, &reason).await?;
+                    let retry_now = matches!(err, SendError::Refused(_));
+                    emails::mark_failed_attempt(&mut conn, email.id, &reason, retry_now).await?;
                 }
             }
         }
         anyhow::ensure!(
             refused == 0,
-            "{refused} email(s) of {} were not accepted",
+            "{refused} email(s) of {} are not sent yet",
             event.id
         );
         Ok(())

@@ -67,6 +67,26 @@ pub async fn pending_for_event(
     .await
 }
 
+/// Takes the send lease on a pending email; false when it is sent already or
+/// another worker holds the lease (its send may still land).
+#[tracing::instrument(skip_all)]
+pub async fn claim_for_sending(
+    conn: &mut PgConnection,
+    id: Uuid,
+    lease: std::time::Duration,
+) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query(
+        "UPDATE emails SET sending_until = now() + make_interval(secs => $2)
+         WHERE id = $1 AND status = 'pending' AND (sending_until IS NULL OR sending_until < now())",
+    )
+    .bind(id)
+    .bind(lease.as_secs_f64())
+    .execute(conn)
+    .await?
+    .rows_affected()
+        == 1)
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn mark_sent(
     conn: &mut PgConnection,
@@ -75,7 +95,7 @@ pub async fn mark_sent(
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE emails SET status = 'sent', sent_at = now(), attempts = attempts + 1,
-                provider_message_id = $2, last_error = NULL
+                provider_message_id = $2, last_error = NULL, sending_until = NULL
          WHERE id = $1",
     )
     .bind(id)
@@ -86,16 +106,25 @@ pub async fn mark_sent(
 }
 
 #[tracing::instrument(skip_all)]
+/// Records a failed send. `retry_now`: SES refused it, so nothing went out
+/// and the lease is let go; otherwise the outcome is unknown and the lease
+/// runs out first.
 pub async fn mark_failed_attempt(
     conn: &mut PgConnection,
     id: Uuid,
     error: &str,
+    retry_now: bool,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE emails SET attempts = attempts + 1, last_error = $2 WHERE id = $1")
-        .bind(id)
-        .bind(error)
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE emails SET attempts = attempts + 1, last_error = $2,
+                sending_until = CASE WHEN $3 THEN NULL ELSE sending_until END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_now)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod db;
 pub mod fault_proxy;
+pub mod private;
 pub mod tokens;
 
 /// A short random lowercase prefix, unique per test.
