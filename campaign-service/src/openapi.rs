@@ -21,5 +21,5 @@ pub struct ApiDoc;
 
 /// The document as served and committed (`openapi.json`).
 pub fn document() -> utoipa::openapi::OpenApi {
-    crate::startup::api_router().split_for_parts().1
+    platform::openapi::split(crate::startup::api_router()).1
 }

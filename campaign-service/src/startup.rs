@@ -54,7 +54,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 
 /// The whole HTTP surface; pure, so tests can `oneshot` it.
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, doc) = platform::openapi::split(api_router());
     let health = HealthState {
         pool: state.pool.clone(),
         redis: state.redis.clone(),

@@ -68,7 +68,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
 }
 
 pub fn router(state: AppState, settings: &Settings) -> Router {
-    let (api, doc) = api_router().split_for_parts();
+    let (api, doc) = platform::openapi::split(api_router());
     let health = HealthState {
         pool: state.pool.clone(),
         redis: state.redis.clone(),

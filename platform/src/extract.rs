@@ -58,7 +58,17 @@ where
         _state: &S,
     ) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
-        let de = serde_urlencoded::Deserializer::new(form_urlencoded::parse(query.as_bytes()));
+        let pairs = form_urlencoded::parse(query.as_bytes());
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                name.replace('\0', ""),
+                NUL_MESSAGE,
+            )]));
+        }
+        let de = serde_urlencoded::Deserializer::new(pairs);
         serde_path_to_error::deserialize(de)
             .map(Query)
             .map_err(|err| {
@@ -85,8 +95,17 @@ fn has_json_content_type(req: &Request) -> bool {
     mime == "application/json" || (mime.starts_with("application/") && mime.ends_with("+json"))
 }
 
+/// Postgres cannot store U+0000 in text or JSON, so no input may carry it.
+const NUL_MESSAGE: &str = "must not contain NUL (U+0000) characters";
+
 /// Deserialises `bytes`, turning serde's error into a field error.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
+    if let Some(field) = string_with_nul(bytes) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            field,
+            NUL_MESSAGE,
+        )]));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     serde_path_to_error::deserialize(de).map_err(|err| {
         let path = err.path().to_string();
@@ -98,6 +117,54 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let field = field_name(&path, &message);
         ApiError::Validation(vec![FieldError::new(field, message)])
     })
+}
+
+/// The path of the first string (or key) holding U+0000, which valid JSON
+/// can only spell as the escape `\u0000`; `None` when there is none (or the
+/// body is not JSON, which parsing reports).
+fn string_with_nul(bytes: &[u8]) -> Option<String> {
+    let mut escaped_nul = false;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'\\' {
+            if bytes[i + 1..].starts_with(b"u0000") {
+                escaped_nul = true;
+                break;
+            }
+            i += 1;
+        }
+        i += 1;
+    }
+    if !escaped_nul {
+        return None;
+    }
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    nul_path(&value, "")
+}
+
+fn nul_path(value: &serde_json::Value, path: &str) -> Option<String> {
+    let at = |path: &str| match path {
+        "" => "body".to_owned(),
+        path => path.to_owned(),
+    };
+    match value {
+        serde_json::Value::String(s) if s.contains('\0') => Some(at(path)),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, &format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            if key.contains('\0') {
+                return Some(at(path));
+            }
+            let child = match path {
+                "" => key.clone(),
+                path => format!("{path}.{key}"),
+            };
+            nul_path(item, &child)
+        }),
+        _ => None,
+    }
 }
 
 /// serde_json appends " at line 1 column 20"; clients do not need it.
@@ -175,6 +242,52 @@ mod tests {
             Err(ApiError::Validation(errors)) => assert_eq!(errors[0].field, "inner.age"),
             other => panic!("expected a validation error, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_is_refused_naming_the_field() {
+        let cases = [
+            (r#"{"name": "a\u0000b", "age": 1}"#, "name"),
+            (r#"{"inner": {"tags": ["ok", "\u0000"]}}"#, "inner.tags[1]"),
+            (r#"{"inner": {"a\u0000": 1}}"#, "inner"),
+            (r#""\u0000""#, "body"),
+        ];
+        for (json, field) in cases {
+            match parse_json::<serde_json::Value>(json.as_bytes()) {
+                Err(ApiError::Validation(errors)) => assert_eq!(errors[0].field, field, "{json}"),
+                other => panic!("expected a validation error for {json}, got {other:?}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn a_nul_character_in_the_query_is_refused_naming_the_parameter() {
+        #[derive(Debug, serde::Deserialize)]
+        #[allow(dead_code)]
+        struct Search {
+            q: String,
+        }
+        let request = axum::http::Request::builder()
+            .uri("/products?q=mug%00")
+            .body(())
+            .unwrap();
+        let (mut parts, ()) = request.into_parts();
+        let rejection = <Query<Search> as axum::extract::FromRequestParts<()>>::from_request_parts(
+            &mut parts,
+            &(),
+        )
+        .await
+        .unwrap_err();
+        match rejection {
+            ApiError::Validation(errors) => assert_eq!(errors[0].field, "q"),
+            other => panic!("expected a validation error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_escaped_backslash_before_u0000_is_plain_text() {
+        let parsed = parse_json::<serde_json::Value>(br#"{"path": "C:\\u0000"}"#).unwrap();
+        assert_eq!(parsed["path"], "C:\\u0000");
     }
 
     #[test]

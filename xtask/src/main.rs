@@ -1,12 +1,15 @@
-//! Storefront developer commands: `cargo xtask dev`, `cargo xtask test`, `cargo xtask gen-key`.
+//! Storefront developer commands: `cargo xtask dev`, `cargo xtask demo-data`, `cargo xtask test`, `cargo xtask gen-key`.
 #![allow(clippy::print_stdout, clippy::print_stderr)] // a CLI: stdout and stderr are its interface
 
 use std::process::ExitCode;
 
 mod actionlint;
 mod backing;
+mod bench;
 mod bootstrap_aws;
 mod browser;
+mod chaos;
+mod demo;
 mod dev;
 mod docker;
 mod infra;
@@ -24,13 +27,20 @@ mod venv;
 enum Cli {
     /// Run every service locally against Postgres, Redis and the moto AWS emulator.
     Dev,
+    /// Load a demo shop (catalog, stock, a live promo code, an upcoming flash sale) into a
+    /// running platform through its HTTP APIs; safe to run again.
+    DemoData(demo::DemoArgs),
     /// Provision Postgres, Redis and moto, then run fmt, clippy and every test.
     Test(test::TestArgs),
+    /// Load benchmarks: bench-profile builds on free ports, baselines in the same run,
+    /// invariants checked; results to bench/results/ and bench/RESULTS.md.
+    Bench(bench::BenchArgs),
     /// Create infra/messaging.yaml's topics and queues and the SES sender identity on the AWS emulator.
     BootstrapAws(bootstrap_aws::BootstrapArgs),
+    /// The chaos run of docs/reliability.md at full size (the test command runs a short one).
+    Chaos(chaos::ChaosArgs),
     /// Registration's Swagger UI in headless Chromium (a step of `test`, here alone).
     BrowserTest,
-    /// Print a new JWT_SIGNING_KEYS value (one Ed25519 key) for a deployment's secret store.
     /// Write a throwaway signing key's JWKS and tokens for many customers (load runs).
     MintTokens {
         #[arg(long)]
@@ -42,6 +52,7 @@ enum Cli {
         #[arg(long, default_value = "storefront")]
         audience: String,
     },
+    /// Print a new JWT_SIGNING_KEYS value (one Ed25519 key) for a deployment's secret store.
     GenKey {
         /// Key id published in the JWKS; use a new one for each rotation.
         #[arg(long)]
@@ -52,8 +63,11 @@ enum Cli {
 fn main() -> ExitCode {
     let outcome = match <Cli as clap::Parser>::parse() {
         Cli::Dev => dev::run(),
+        Cli::DemoData(args) => demo::run(&args),
         Cli::Test(args) => test::run(&args),
+        Cli::Bench(args) => bench::run(&args),
         Cli::BootstrapAws(args) => bootstrap_aws::run(&args),
+        Cli::Chaos(args) => chaos::run(&args),
         Cli::BrowserTest => browser::standalone(),
         Cli::MintTokens {
             out_dir,

@@ -2,6 +2,8 @@
 
 use platform::messaging::Provisioned;
 
+use std::path::Path;
+
 use crate::local::{aws_env, repo_root, target_dir, Backends};
 use crate::net;
 
@@ -13,14 +15,6 @@ pub const SENDER_DOMAIN: &str = "storefront.test";
 /// order-service's client-credentials account, local only.
 pub const ORDER_CLIENT_ID: &str = "order-service";
 pub const ORDER_CLIENT_SECRET: &str = "local-order-service-secret";
-
-fn url_of(name: &str) -> String {
-    SERVICES
-        .iter()
-        .find(|s| s.name == name)
-        .map(Service::url)
-        .unwrap_or_default()
-}
 
 pub struct Service {
     /// Also the key in `infra/messaging.yaml` and the Redis key prefix.
@@ -102,12 +96,31 @@ pub struct ServiceEnv<'a> {
 }
 
 impl ServiceEnv<'_> {
+    /// The debug build of `service` on its standard port (`cargo xtask dev`).
     pub fn command(&self, service: &Service) -> anyhow::Result<tokio::process::Command> {
-        let issuer = token_issuer().url();
-        let mut cmd =
-            tokio::process::Command::new(target_dir()?.join("debug").join(service.package));
+        self.command_at(service, &target_dir()?.join("debug"), &|s| s.port)
+    }
+
+    /// The binary of `service` in `bin_dir`, every service on `port_of(service)`
+    /// (`cargo xtask bench` runs release builds on free ports).
+    pub fn command_at(
+        &self,
+        service: &Service,
+        bin_dir: &Path,
+        port_of: &dyn Fn(&Service) -> u16,
+    ) -> anyhow::Result<tokio::process::Command> {
+        let url = |s: &Service| format!("http://127.0.0.1:{}", port_of(s));
+        let url_of = |name: &str| {
+            SERVICES
+                .iter()
+                .find(|s| s.name == name)
+                .map(url)
+                .unwrap_or_default()
+        };
+        let issuer = url(token_issuer());
+        let mut cmd = tokio::process::Command::new(bin_dir.join(service.package));
         cmd.current_dir(repo_root())
-            .env("PORT", service.port.to_string())
+            .env("PORT", port_of(service).to_string())
             .env(
                 "DATABASE_URL",
                 net::with_database(&self.backends.database_url, service.database)?,
@@ -134,7 +147,7 @@ impl ServiceEnv<'_> {
             cmd.env("UNSUBSCRIBE_SECRET", "local-unsubscribe-secret")
                 .env("EMAIL_SENDER", format!("noreply@{SENDER_DOMAIN}"))
                 .env("ADMIN_ALERT_EMAIL", format!("ops@{SENDER_DOMAIN}"))
-                .env("PUBLIC_BASE_URL", service.url());
+                .env("PUBLIC_BASE_URL", url(service));
         }
         if service.name == "order" {
             cmd.env("REGISTRATION_URL", url_of("registration"))

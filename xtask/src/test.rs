@@ -5,7 +5,10 @@ use std::process::{Command, Stdio};
 use anyhow::bail;
 
 use crate::local::{aws_env, cargo, run_status, Backends};
-use crate::{backing, moto, net};
+use crate::{backing, moto, net, venv};
+
+/// The OpenAPI fuzzer order-service's `schemathesis::` test runs against every service.
+const SCHEMATHESIS: &str = "schemathesis==4.32.5";
 
 #[derive(clap::Args)]
 pub struct TestArgs {
@@ -21,6 +24,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
     let backends = Backends::from_env();
     backing::ensure_reachable(&backends)?;
     moto::ensure_installed()?;
+    let schemathesis = venv::ensure_tool("schemathesis", SCHEMATHESIS)?;
     let moto = moto::Moto::start(net::free_port()?)?;
     println!("moto is up at {}", moto.endpoint_url());
 
@@ -60,6 +64,7 @@ pub fn run(args: &TestArgs) -> anyhow::Result<()> {
         .env("DATABASE_URL", &backends.database_url)
         .env("REDIS_URL", &backends.redis_url)
         .envs(aws_env(&moto.endpoint_url()))
+        .env("SCHEMATHESIS_BIN", &schemathesis)
         .env("RUST_BACKTRACE", "1");
     if !run_status(&mut tests)? {
         failed.push("tests");

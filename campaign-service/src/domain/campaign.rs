@@ -10,9 +10,15 @@ use super::PromoCode;
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum OfferRequest {
     /// A percentage off the order subtotal (1 to 100).
-    Percent { percent_off: i64 },
+    Percent {
+        #[schema(minimum = 1, maximum = 100)]
+        percent_off: i64,
+    },
     /// A fixed amount off, in the shop currency's minor units.
-    Fixed { amount_off_cents: i64 },
+    Fixed {
+        #[schema(minimum = 1)]
+        amount_off_cents: i64,
+    },
 }
 
 /// A valid offer.

@@ -115,6 +115,7 @@ pub struct ListParams {
     pub active: Option<bool>,
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

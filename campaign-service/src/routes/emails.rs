@@ -31,6 +31,7 @@ pub struct EmailQuery {
     pub kind: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

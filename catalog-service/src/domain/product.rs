@@ -29,11 +29,12 @@ pub struct ProductRequest {
     #[serde(default)]
     pub description: String,
     /// Integer minor units, above zero.
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub price_cents: i64,
     /// The shop's currency (ISO 4217).
     pub currency: String,
     pub category_id: Option<Uuid>,
-    /// A JSON object of up to 4 KiB.
+    /// A JSON object of up to 4 KiB; numbers within ±9007199254740991.
     #[schema(value_type = Option<Object>)]
     pub attributes: Option<Value>,
     /// An http(s) URL.
@@ -50,6 +51,7 @@ pub struct ProductRequest {
 pub struct ProductPatch {
     pub name: Option<String>,
     pub description: Option<String>,
+    #[schema(minimum = 1, maximum = 1_000_000_000)]
     pub price_cents: Option<i64>,
     pub currency: Option<String>,
     #[serde(default, deserialize_with = "nullable")]
@@ -210,8 +212,27 @@ fn check_attributes(attributes: Value, errors: &mut Vec<FieldError>) -> Value {
             "attributes",
             "must be at most 4096 bytes of JSON",
         ));
+    } else if !numbers_are_safe(&attributes) {
+        errors.push(FieldError::new(
+            "attributes",
+            "numbers must be within ±9007199254740991",
+        ));
     }
     attributes
+}
+
+/// Every number within ±(2^53 − 1): what any JSON client reads back exactly,
+/// and what Postgres' `jsonb` hands back in a form serde can read (it
+/// prints a huge float such as -1.7976931348623157e308 as 309 digits,
+/// which no longer parses as a finite f64).
+fn numbers_are_safe(value: &Value) -> bool {
+    const MAX_SAFE: f64 = 9_007_199_254_740_991.0;
+    match value {
+        Value::Number(n) => n.as_f64().is_some_and(|f| f.abs() <= MAX_SAFE),
+        Value::Array(items) => items.iter().all(numbers_are_safe),
+        Value::Object(fields) => fields.values().all(numbers_are_safe),
+        _ => true,
+    }
 }
 
 fn check_image_url(url: Option<String>, errors: &mut Vec<FieldError>) -> Option<String> {
@@ -283,6 +304,16 @@ mod tests {
                 json!({"attributes": {"k": "v".repeat(5000)}}),
                 "attributes",
                 "huge attributes",
+            ),
+            (
+                json!({"attributes": {"weight": -1.797_693_134_862_315_7e308}}),
+                "attributes",
+                "a number jsonb would not give back",
+            ),
+            (
+                json!({"attributes": {"ids": [9_007_199_254_740_992_u64]}}),
+                "attributes",
+                "an integer past 2^53 - 1",
             ),
             (
                 json!({"image_url": "ftp://x.test/a.png"}),

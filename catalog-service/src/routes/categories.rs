@@ -73,6 +73,7 @@ async fn create(
 pub struct ListParams {
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 

@@ -13,7 +13,9 @@ use super::{Quantity, Sku};
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"on_hand": 500, "low_stock_threshold": 20}))]
 pub struct StockRequest {
+    #[schema(minimum = 0, maximum = 1_073_741_823)]
     pub on_hand: i64,
+    #[schema(minimum = 0, maximum = 1_073_741_823)]
     pub low_stock_threshold: i64,
 }
 
@@ -22,7 +24,8 @@ pub struct StockRequest {
 #[serde(deny_unknown_fields)]
 #[schema(example = json!({"delta": -3, "reason": "damaged in the warehouse"}))]
 pub struct AdjustmentRequest {
-    /// Units to add (positive) or remove (negative).
+    /// Units to add (positive) or remove (negative); not zero.
+    #[schema(minimum = -1_000_000, maximum = 1_000_000)]
     pub delta: i64,
     pub reason: String,
 }
@@ -31,6 +34,7 @@ pub struct AdjustmentRequest {
 #[serde(deny_unknown_fields)]
 pub struct ReservationItemRequest {
     pub sku: String,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
 }
 
@@ -42,8 +46,10 @@ pub struct ReservationRequest {
     /// The caller's idempotency key: the same reference gives the same reservation.
     pub reference: String,
     pub owner_id: Uuid,
+    #[schema(min_items = 1, max_items = 100)]
     pub items: Vec<ReservationItemRequest>,
     /// 30 to 3600 seconds (default 600).
+    #[schema(minimum = 30, maximum = 3600)]
     pub ttl_seconds: Option<i64>,
 }
 
@@ -107,12 +113,15 @@ impl TryFrom<ReservationRequest> for NewReservation {
 #[schema(example = json!({"sku": "MUG-1", "quantity": 100, "price_cents": 999, "starts_at": "2026-11-27T12:00:00Z", "ends_at": "2026-11-27T12:15:00Z", "per_customer_limit": 1}))]
 pub struct FlashSaleRequest {
     pub sku: String,
+    #[schema(minimum = 1, maximum = 100_000)]
     pub quantity: i64,
+    #[schema(minimum = 1)]
     pub price_cents: i64,
     #[serde(with = "time::serde::rfc3339")]
     pub starts_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub ends_at: OffsetDateTime,
+    #[schema(minimum = 1, maximum = 1000)]
     pub per_customer_limit: i64,
 }
 

@@ -126,7 +126,7 @@ async fn adjust(
 ) -> Result<Json<StockRow>, ApiError> {
     let sku = parse_sku(&sku)?;
     let mut errors = Vec::new();
-    if body.delta == 0 || body.delta.abs() > 1_000_000 {
+    if body.delta == 0 || body.delta.unsigned_abs() > 1_000_000 {
         errors.push(FieldError::new(
             "delta",
             "must be a non-zero number of units up to 1000000",

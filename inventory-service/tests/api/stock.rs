@@ -57,6 +57,27 @@ async fn availability_never_goes_below_zero_whatever_the_request() {
 }
 
 #[tokio::test]
+async fn out_of_range_adjustments_get_422_and_change_nothing() {
+    // i64::MIN once overflowed `abs()`: a panic in debug, a zero-unit
+    // adjustment in release (found by Schemathesis).
+    let app = spawn_app().await;
+    app.set_stock("SKU-5", 10, 0).await;
+    for delta in [i64::MIN, i64::MAX, 1_000_001, -1_000_001, 0] {
+        let response = app
+            .client
+            .post(app.url("/inventory/SKU-5/adjustments"))
+            .bearer_auth(app.tokens.admin())
+            .json(&json!({"delta": delta, "reason": "count"}))
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422).await;
+        assert_eq!(body["errors"][0]["field"], "delta", "delta {delta}");
+    }
+    assert_eq!(app.stock("SKU-5").await["on_hand"], 10);
+}
+
+#[tokio::test]
 async fn admin_endpoints_refuse_customers_and_bad_input_gets_422() {
     let app = spawn_app().await;
     let (_, customer) = app.tokens.customer();

@@ -26,6 +26,8 @@ pub struct PaymentRequest {
     "shipping_address": {"line1": "1 Main St", "city": "Toronto", "province": "ON", "postal_code": "M5V 2T6", "country": "CA"}
 }))]
 pub struct OrderRequest {
+    /// `"cart"` to order the cart's contents; omit it with `reservation_id`.
+    #[schema(pattern = "^cart$")]
     pub from: Option<String>,
     pub reservation_id: Option<Uuid>,
     pub promo_code: Option<String>,

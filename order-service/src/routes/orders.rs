@@ -275,7 +275,8 @@ fn order_response(order: &Order, done: StatusCode) -> Result<(StatusCode, Vec<u8
 /// and `GET /orders/{id}` (or the same request again) shows how it ended.
 #[utoipa::path(
     post, path = "/orders", tag = "orders", security(("bearer" = [])),
-    params(("Idempotency-Key" = String, Header, description = "Unique per order, chosen by the client")),
+    params(("Idempotency-Key" = String, Header, description = "Unique per order, chosen by the client",
+        pattern = "^[!-~]{1,255}$", example = "order-2026-11-27-0001")),
     request_body = OrderRequest,
     responses(
         (status = 201, description = "The order, confirmed or failed with a reason", body = Order),
@@ -395,6 +396,7 @@ pub struct ListParams {
     /// From `next_cursor` of the previous page.
     pub cursor: Option<String>,
     /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
     /// Admins only: one customer's orders.
     pub customer_id: Option<Uuid>,

@@ -19,6 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct DailySalesParams {
     /// The UTC day, `YYYY-MM-DD`.
+    #[param(format = Date, example = "2026-11-27")]
     pub date: String,
 }
 

@@ -3,11 +3,10 @@
 
 use std::time::Duration;
 
-use order_service::startup::Application;
 use platform::client::BreakerState;
 use serde_json::Value;
 
-use crate::helpers::{cart_order, problem, spawn_platform_with, start_order, Options};
+use crate::helpers::{cart_order, problem, spawn_platform_with, start_order, Killable, Options};
 
 #[tokio::test]
 async fn with_the_inventory_cut_off_an_order_is_accepted_and_completes_when_it_returns() {
@@ -138,31 +137,13 @@ async fn an_order_service_killed_mid_saga_is_finished_by_a_fresh_instance() {
     doomed.campaign_url = hole;
     doomed.saga.lease = Duration::from_secs(2);
     doomed.client.timeout = Duration::from_secs(30);
-    let (port_tx, port_rx) = std::sync::mpsc::channel();
-    let (kill_tx, kill_rx) = std::sync::mpsc::channel::<()>();
-    let process = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .build()
-            .unwrap();
-        let port = runtime.block_on(async move {
-            let app = Application::build(doomed).await.unwrap();
-            let port = app.port();
-            tokio::spawn(app.run_until_stopped());
-            port
-        });
-        port_tx.send(port).unwrap();
-        kill_rx.recv().unwrap();
-        // Like SIGKILL: every task stops at its next await, nothing runs on.
-        runtime.shutdown_background();
-    });
-    let port = port_rx.recv().unwrap();
+    let mut instance_a = Killable::start(doomed);
+    let url = format!("{}/orders", instance_a.address);
     let client = p.client.clone();
     let token = customer.token.clone();
     let request = tokio::spawn(async move {
         client
-            .post(format!("http://127.0.0.1:{port}/orders"))
+            .post(url)
             .bearer_auth(token)
             .header("Idempotency-Key", "crash")
             .json(&cart_order("tok_visa", Some("CRASH10")))
@@ -181,8 +162,7 @@ async fn an_order_service_killed_mid_saga_is_finished_by_a_fresh_instance() {
         "instance A got as far as the redeem step"
     );
     assert_eq!(p.stock(&sku).await["reserved"], 1, "the stock is held");
-    kill_tx.send(()).unwrap();
-    process.join().unwrap();
+    instance_a.kill();
     assert!(request.await.unwrap().is_err(), "the client saw no answer");
 
     // Instance B on the same database: its resumer takes the order once A's

@@ -93,6 +93,8 @@ pub struct Platform {
     pub inventory: Running,
     pub campaign: Running,
     pub campaign_db: TestDatabase,
+    /// campaign-service's key for signing unsubscribe links.
+    pub unsubscribe_secret: SecretString,
     pub catalog_proxy: Option<FaultProxy>,
     pub inventory_proxy: Option<FaultProxy>,
     pub campaign_proxy: Option<FaultProxy>,
@@ -240,6 +242,7 @@ async fn spawn(options: Options) -> Platform {
 
     let campaign_db = TestDatabase::create(&campaign_service::startup::MIGRATOR).await;
     let sender_domain = format!("{prefix}.storefront.test");
+    let unsubscribe_secret = SecretString::from(format!("secret-{prefix}"));
     platform::aws::ensure_email_identity(&messaging.sdk, &sender_domain)
         .await
         .expect("verifying the sender");
@@ -251,7 +254,7 @@ async fn spawn(options: Options) -> Platform {
         email: campaign_service::config::EmailSettings {
             sender: format!("noreply@{sender_domain}"),
             admin_alert_address: format!("ops@{sender_domain}"),
-            unsubscribe_secret: SecretString::from(format!("secret-{prefix}")),
+            unsubscribe_secret: unsubscribe_secret.clone(),
             public_base_url: "http://campaign.test".to_owned(),
         },
         shop_currency: "USD".to_owned(),
@@ -308,6 +311,7 @@ async fn spawn(options: Options) -> Platform {
         inventory,
         campaign,
         campaign_db,
+        unsubscribe_secret,
         catalog_proxy,
         inventory_proxy,
         campaign_proxy,
@@ -535,4 +539,59 @@ pub async fn problem(response: reqwest::Response, status: u16) -> Value {
         "application/problem+json"
     );
     response.json().await.unwrap()
+}
+
+/// An order-service instance in a runtime of its own, so a test can kill it
+/// as SIGKILL would: every task stops at its next await and nothing runs on
+/// (no graceful shutdown, leases left held, requests unanswered).
+pub struct Killable {
+    pub address: String,
+    kill: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Killable {
+    pub fn start(settings: Settings) -> Self {
+        let (port_tx, port_rx) = std::sync::mpsc::channel();
+        let (kill_tx, kill_rx) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(1)
+                .enable_all()
+                .build()
+                .expect("a runtime for the instance");
+            let port = runtime.block_on(async move {
+                let app = Application::build(settings)
+                    .await
+                    .expect("building order-service");
+                let port = app.port();
+                tokio::spawn(app.run_until_stopped());
+                port
+            });
+            port_tx.send(port).expect("reporting the port");
+            let _ = kill_rx.recv();
+            runtime.shutdown_background();
+        });
+        let port = port_rx.recv().expect("the instance started");
+        Self {
+            address: format!("http://127.0.0.1:{port}"),
+            kill: Some(kill_tx),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn kill(&mut self) {
+        if let Some(kill) = self.kill.take() {
+            let _ = kill.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Killable {
+    fn drop(&mut self) {
+        self.kill();
+    }
 }

@@ -1,3 +1,4 @@
+mod chaos;
 mod checkout;
 mod contract;
 mod faults;
@@ -5,5 +6,5 @@ mod flash_sale;
 mod helpers;
 mod idempotency;
 mod lifecycle;
+mod schemathesis;
 mod security;
-mod scratch_hold;

@@ -11,6 +11,7 @@ use axum::{
 };
 use tower::ServiceBuilder;
 use tower_http::{
+    catch_panic::CatchPanicLayer,
     cors::{Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnFailure, TraceLayer},
@@ -28,7 +29,8 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Wraps `router` in: request id, tracing span (request id and matched
 /// route), CORS, metrics, internal-error logging, problem+json for bare
-/// errors, timeout and body size limit.
+/// errors, timeout, a panicking handler answered as a 500 (not a dropped
+/// connection) and body size limit.
 pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metrics>) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = settings.request_timeout;
@@ -72,8 +74,22 @@ pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metric
                     }
                 },
             ))
+            .layer(CatchPanicLayer::custom(
+                |panic: Box<dyn std::any::Any + Send>| panic_response(panic.as_ref()),
+            ))
             .layer(DefaultBodyLimit::max(settings.body_limit_bytes)),
     )
+}
+
+/// A handler that panicked answers 500 problem+json; the panic message is
+/// logged (with the request's span) by `log_internal_errors`.
+fn panic_response(panic: &(dyn std::any::Any + Send)) -> Response {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".to_owned());
+    ApiError::Unexpected(anyhow::anyhow!("the handler panicked: {message}")).into_response()
 }
 
 /// Unknown paths answer 404 problem+json.
@@ -159,4 +175,30 @@ async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
         }
     }
     res
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::{body::Body, routing::get};
+    use tower::ServiceExt;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_panicking_handler_answers_500_problem_json_instead_of_dropping_the_connection() {
+        async fn boom() -> &'static str {
+            panic!("boom")
+        }
+        let router = Router::new().route("/boom", get(boom));
+        let app = apply_layers(router, &HttpSettings::for_tests(), Metrics::new(|_| {}));
+        let request = Request::builder().uri("/boom").body(Body::empty()).unwrap();
+
+        let response = app.oneshot(request).await.unwrap();
+
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(
+            response.headers()[header::CONTENT_TYPE],
+            crate::error::PROBLEM_JSON
+        );
+    }
 }

@@ -8,7 +8,7 @@ use super::{Email, OptionalText, Password, PersonName};
 /// The body of `POST /customers`.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"email": "ada@example.com", "password": "correct horse battery", "first_name": "Ada", "last_name": "Lovelace", "city": "London", "marketing_opt_in": true}))]
+#[schema(example = json!({"email": "grace@example.com", "password": "correct horse battery", "first_name": "Grace", "last_name": "Hopper", "city": "Arlington", "marketing_opt_in": true}))]
 pub struct RegisterRequest {
     pub email: String,
     /// 10 to 128 characters.

@@ -33,6 +33,7 @@ pub struct SearchParams {
     pub active: Option<bool>,
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<i64>,
 }
 
