@@ -136,64 +136,9 @@ mod design {
             .collect()
     }
 
-    /// The table in DESIGN.md: `| name | port | `/a`, `/b` | `db` |` rows.
-    fn design_md_table(text: &str) -> Table {
-        let section = text
-            .split("## Services, ports and public paths")
-            .nth(1)
-            .expect("DESIGN.md has the section");
-        section
-            .lines()
-            .take_while(|line| !line.starts_with("## "))
-            .filter_map(|line| {
-                let cells: Vec<&str> = line.split('|').map(str::trim).collect();
-                let port = cells.get(2)?.parse::<u16>().ok()?;
-                let ticked = |cell: &str| -> Vec<String> {
-                    cell.split('`')
-                        .skip(1)
-                        .step_by(2)
-                        .map(str::to_owned)
-                        .collect()
-                };
-                let database = ticked(cells.get(4)?).pop()?;
-                Some((cells[1].to_owned(), (port, database, ticked(cells[3]))))
-            })
-            .collect()
-    }
-
     #[test]
     fn the_copied_design_table_equals_the_load_balancer_rules_in_infra() {
         assert_eq!(load_balancer_table(), design_table());
-    }
-
-    #[test]
-    #[allow(clippy::print_stdout)] // says which comparison ran, in the test's output
-    fn the_copied_design_table_equals_design_md_where_it_sits_beside_the_repository() {
-        // CI and the developers' machines have the design in shared/ beside
-        // the clone; a clone elsewhere still has the infra comparison above.
-        let path = repo_root().join("../shared/DESIGN.md");
-        let Ok(text) = std::fs::read_to_string(&path) else {
-            println!("{} not found; compared with infra/ only", path.display());
-            return;
-        };
-        assert_eq!(design_md_table(&text), design_table());
-    }
-
-    #[test]
-    fn the_design_md_parser_reads_the_table_format() {
-        let text = "## Services, ports and public paths\n\n| service | port | public path prefixes | database |\n|---|---|---|---|\n| order | 8084 | `/cart`, `/orders` | `orders` |\n\n## Next\n| x | 1 | `/y` | `z` |\n";
-        let table = design_md_table(text);
-        assert_eq!(
-            table,
-            Table::from([(
-                "order".to_owned(),
-                (
-                    8084,
-                    "orders".to_owned(),
-                    vec!["/cart".to_owned(), "/orders".to_owned()]
-                )
-            )])
-        );
     }
 }
 
