@@ -18,6 +18,9 @@ pub struct RunEnv {
     pub redis_url: String,
     /// The run's own AWS emulator.
     pub moto_url: String,
+    /// Its process, for the CPU accounting.
+    #[serde(default)]
+    pub moto_pid: Option<u32>,
     /// `JWT_SIGNING_KEYS` of the registration service: the run mints tokens with it.
     pub signing_keys: String,
     pub jwt_issuer: String,

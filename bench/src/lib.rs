@@ -7,6 +7,7 @@
 pub mod api;
 pub mod baselines;
 pub mod checks;
+pub mod cpu;
 pub mod env;
 pub mod load;
 pub mod machine;

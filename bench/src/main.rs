@@ -37,7 +37,7 @@ enum Cli {
         #[arg(long, default_value_t = 10)]
         duration: u64,
         /// Products in the catalog the read, search and checkout scenarios share.
-        #[arg(long, default_value_t = 10_000)]
+        #[arg(long, default_value_t = 2_000)]
         products: usize,
     },
     /// Write bench/results/<date>-<scenario>.json and append the run to bench/RESULTS.md.
@@ -176,6 +176,7 @@ async fn scenario(
         products,
         env,
         dir,
+        cpu: Default::default(),
     };
     eprintln!("== {}: {}", spec.name, spec.about);
     let result = scenarios::run(spec, &ctx).await?;

@@ -79,6 +79,10 @@ impl Moto {
     pub fn endpoint_url(&self) -> String {
         endpoint_url(self.port)
     }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
 }
 
 impl Drop for Moto {

@@ -309,10 +309,14 @@ async fn dispatch(
     let interval = Duration::from_secs_f64(1.0 / rate.max(0.001));
     for n in 0.. {
         let due = interval.mul_f64(n as f64);
-        if due >= duration || due_tx.send((n, due)).is_err() {
+        if due >= duration {
             break;
         }
+        // Handed out when due, never before: latency counts from here.
         tokio::time::sleep_until((started + due).into()).await;
+        if due_tx.send((n, due)).is_err() {
+            break;
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub fn render_run(run: &RunSummary) -> String {
             .join(", ")
     );
     scenario_table(&mut md, &run.scenarios);
-    figures(&mut md, &run.scenarios);
+    figures(&mut md, &run.scenarios, m.cores);
     baseline_table(&mut md, run);
     startup_table(&mut md, &run.startup);
     checks(&mut md, &run.scenarios);
@@ -82,21 +82,28 @@ fn scenario_table(md: &mut String, scenarios: &[ScenarioResult]) {
     md.push('\n');
 }
 
-fn figures(md: &mut String, scenarios: &[ScenarioResult]) {
-    let with_figures: Vec<_> = scenarios.iter().filter(|s| !s.figures.is_empty()).collect();
-    if with_figures.is_empty() {
-        return;
-    }
-    for s in with_figures {
-        let list = s
+fn figures(md: &mut String, scenarios: &[ScenarioResult], cores: usize) {
+    let mut any = false;
+    for s in scenarios {
+        let mut list: Vec<String> = s
             .figures
             .iter()
             .map(|f| format!("{} {}", f.name, f.value).trim().to_owned())
-            .collect::<Vec<_>>()
-            .join("; ");
-        let _ = writeln!(md, "- {}: {list}.", s.title);
+            .collect();
+        if !s.cpu.is_empty() {
+            list.push(format!(
+                "CPU during the load, in cores: {}",
+                crate::cpu::describe(&s.cpu, cores)
+            ));
+        }
+        if !list.is_empty() {
+            let _ = writeln!(md, "- {}: {}.", s.title, list.join("; "));
+            any = true;
+        }
     }
-    md.push('\n');
+    if any {
+        md.push('\n');
+    }
 }
 
 fn baseline_table(md: &mut String, run: &RunSummary) {
@@ -243,6 +250,7 @@ mod tests {
             values: Default::default(),
             goals: vec![Goal::new("≥ 10,000 attempts/s", "8,123/s", false)],
             checks,
+            cpu: Vec::new(),
             timeline: Vec::new(),
         }
     }

@@ -121,6 +121,9 @@ pub struct ScenarioResult {
     pub values: BTreeMap<String, f64>,
     pub goals: Vec<Goal>,
     pub checks: Vec<Check>,
+    /// Cores each process group used while the load ran.
+    #[serde(default)]
+    pub cpu: Vec<crate::cpu::CpuShare>,
     pub timeline: Vec<Tick>,
 }
 
@@ -150,6 +153,7 @@ impl ScenarioResult {
             values: BTreeMap::new(),
             goals: Vec::new(),
             checks: Vec::new(),
+            cpu: Vec::new(),
             timeline: report.timeline.clone(),
         }
     }

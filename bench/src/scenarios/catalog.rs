@@ -77,7 +77,8 @@ pub async fn cached(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
     }
     let workload = Arc::new(Reads { paths });
     let plan = plan(ctx, "catalog-cached", READ_CONNECTIONS)?;
-    let (report, hits, misses) = with_cache_counts(ctx, load::run(&plan, workload)).await?;
+    let (report, hits, misses) =
+        with_cache_counts(ctx, super::run_load(ctx, &plan, workload)).await?;
     let hit_ratio = crate::stats::ratio(hits, hits + misses);
     let load = format!(
         "{}; {HOT_PRODUCTS} products",
@@ -117,37 +118,69 @@ pub async fn cached(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
     Ok(result)
 }
 
+/// Reads the catalog in turn and has each entry the read put in the cache
+/// deleted right after its answer, so every read misses.
+struct UncachedReads {
+    paths: Vec<String>,
+    keys: Vec<String>,
+    answered: tokio::sync::mpsc::UnboundedSender<usize>,
+}
+
+impl Workload for UncachedReads {
+    fn request(&self, n: u64) -> Option<Request> {
+        Some(Request::get(
+            self.paths[n as usize % self.paths.len()].clone(),
+        ))
+    }
+
+    fn judge(&self, answer: &Answer<'_>) -> Outcome {
+        let _ = self.answered.send(answer.n as usize % self.keys.len());
+        load::status_outcome(answer.status)
+    }
+}
+
+/// UNLINKs the keys of answered reads, in batches, until the workload is dropped.
+async fn forget_answered(
+    mut redis: redis::aio::MultiplexedConnection,
+    keys: Vec<String>,
+    mut answered: tokio::sync::mpsc::UnboundedReceiver<usize>,
+) {
+    let mut batch = Vec::with_capacity(512);
+    while answered.recv_many(&mut batch, 512).await > 0 {
+        let mut unlink = redis::cmd("UNLINK");
+        for i in batch.drain(..) {
+            unlink.arg(&keys[i]);
+        }
+        if let Err(e) = unlink.query_async::<()>(&mut redis).await {
+            eprintln!("deleting read cache entries failed: {e:#}");
+        }
+    }
+}
+
 pub async fn uncached(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
     let products = data::products(ctx).await?;
     let prefix = &ctx.env.service("catalog")?.redis_key_prefix;
-    let pattern = format!("{prefix}:product:*");
     let mut redis = redis_keys::connect(&ctx.env.redis_url).await?;
-    redis_keys::delete_matching(&mut redis, &pattern).await?;
-    // Reads walk the catalog in order, and the cache is emptied every second:
-    // a product comes round again only after a whole pass, long after that.
-    let (stop_tx, mut stop_rx) = tokio::sync::watch::channel(false);
-    let emptier = tokio::spawn(async move {
-        loop {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = stop_rx.changed() => break,
-            }
-            if let Err(e) = redis_keys::delete_matching(&mut redis, &pattern).await {
-                eprintln!("emptying the product cache failed: {e:#}");
-            }
-        }
-    });
-    let workload = Arc::new(Reads {
+    redis_keys::delete_matching(&mut redis, &format!("{prefix}:product:*")).await?;
+    let keys: Vec<String> = products
+        .iter()
+        .map(|p| format!("{prefix}:product:{}", p.id))
+        .collect();
+    let (answered, to_forget) = tokio::sync::mpsc::unbounded_channel();
+    let forgetter = tokio::spawn(forget_answered(redis, keys.clone(), to_forget));
+    let workload = Arc::new(UncachedReads {
         paths: product_paths(&products),
+        keys,
+        answered,
     });
     let plan = plan(ctx, "catalog-uncached", READ_CONNECTIONS)?;
-    let outcome = with_cache_counts(ctx, load::run(&plan, workload)).await;
-    let _ = stop_tx.send(true);
-    emptier.await?;
+    let outcome = with_cache_counts(ctx, super::run_load(ctx, &plan, workload)).await;
+    // The workload (and its sender) is gone: the forgetter ends.
+    forgetter.await?;
     let (report, hits, misses) = outcome?;
     let miss_ratio = crate::stats::ratio(misses, hits + misses);
     let load = format!(
-        "{}; {} products read in turn, cache emptied every second",
+        "{}; {} products read in turn, each entry deleted after its read",
         closed_load(READ_CONNECTIONS, report.elapsed),
         int(products.len() as u64)
     );
@@ -204,7 +237,7 @@ pub async fn search(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         .map(|word| format!("/products?q={word}&limit=20"))
         .collect();
     let plan = plan(ctx, "search", SEARCH_CONNECTIONS)?;
-    let report = load::run(&plan, Arc::new(Searches { paths })).await?;
+    let report = super::run_load(ctx, &plan, Arc::new(Searches { paths })).await?;
     let load = format!(
         "{}; {} products, one-word queries, 20 a page",
         closed_load(SEARCH_CONNECTIONS, report.elapsed),

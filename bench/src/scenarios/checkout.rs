@@ -165,7 +165,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         timeout: Duration::from_secs(15),
     };
     let (commits_before, calls_before) = (commits(ctx).await?, http_requests(ctx).await?);
-    let report = load::run(&plan, Arc::clone(&workload)).await?;
+    let report = super::run_load(ctx, &plan, Arc::clone(&workload)).await?;
     let (commits_after, calls_after) = (commits(ctx).await?, http_requests(ctx).await?);
     let confirmed = workload
         .confirmed

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use super::Ctx;
 use crate::api::for_each_concurrent;
+use crate::checks;
 use crate::report::{read_json, write_json};
 
 const ADJECTIVES: &[&str] = &[
@@ -48,6 +49,8 @@ pub fn search_words() -> Vec<&'static str> {
         .copied()
         .collect()
 }
+
+const SETTLE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Product {
@@ -111,8 +114,37 @@ pub async fn products(ctx: &Ctx) -> anyhow::Result<Vec<Product>> {
         products.len(),
         started.elapsed().as_secs_f64()
     );
+    settle(ctx, products.len()).await?;
     write_json(&path, &products)?;
     Ok(products)
+}
+
+/// Waits until inventory has consumed every `catalog.product_created` (a
+/// stock record per product), so that no scenario is measured while the
+/// emulator and the consumer are still busy with them.
+async fn settle(ctx: &Ctx, count: usize) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let mut inventory = checks::connect(&ctx.env.service("inventory")?.database_url).await?;
+    loop {
+        let stocked: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM stock WHERE sku LIKE 'BENCH-%'")
+                .fetch_one(&mut inventory)
+                .await?;
+        if stocked as usize >= count {
+            eprintln!(
+                "inventory consumed {count} catalog.product_created events {:.1} s after the last product",
+                started.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
+        if started.elapsed() > SETTLE_TIMEOUT {
+            anyhow::bail!(
+                "inventory has stock records for {stocked} of {count} products after {} s",
+                SETTLE_TIMEOUT.as_secs()
+            );
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
 }
 
 #[cfg(test)]

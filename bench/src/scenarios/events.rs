@@ -11,7 +11,7 @@ use super::registration::Registrations;
 use super::{common_checks, Ctx};
 use crate::api::Api;
 use crate::checks;
-use crate::load::{self, Mode, Plan, Target};
+use crate::load::{Mode, Plan, Target};
 use crate::report::{int, ms, Check, Goal, ScenarioResult};
 use crate::stats::Latency;
 
@@ -60,7 +60,7 @@ pub async fn run(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         format!("latency-{}-", ctx.run_id),
         stop_rx,
     ));
-    let report = load::run(&plan, Arc::clone(&workload)).await?;
+    let report = super::run_load(ctx, &plan, Arc::clone(&workload)).await?;
     let registered = workload
         .registered
         .lock()

@@ -128,7 +128,7 @@ pub async fn run(ctx: &Ctx, gate: bool) -> anyhow::Result<ScenarioResult> {
         duration: ctx.duration,
         timeout: Duration::from_secs(10),
     };
-    let report = load::run(&plan, Arc::clone(&workload)).await?;
+    let report = super::run_load(ctx, &plan, Arc::clone(&workload)).await?;
     let claimed = report.count("claimed");
     let sold_out_s = workload.last_claim_us.load(Ordering::Relaxed) as f64 / 1e6;
     let claims_per_s = if sold_out_s > 0.0 {

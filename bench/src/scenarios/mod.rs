@@ -17,7 +17,10 @@ use crate::api::{Api, Minter};
 use crate::baselines::{ARGON2ID, HEALTH_LIVE, PG_CHECKOUT, PG_HOT_ROW, REDIS_EVALSHA, REDIS_GET};
 use crate::checks;
 use crate::env::RunEnv;
-use crate::load::Report;
+use std::sync::Arc;
+
+use crate::cpu::Snapshot;
+use crate::load::{self, Plan, Report, Workload};
 use crate::report::{Baselines, Check, RunDir, ScenarioResult};
 
 #[derive(Debug, Serialize)]
@@ -66,7 +69,7 @@ pub const ALL: &[Spec] = &[
     spec(
         "catalog-uncached",
         &[HEALTH_LIVE],
-        "GET /products/{id} with the cache emptied every second, 64 connections",
+        "GET /products/{id}, each cache entry deleted after its read, 64 connections",
     ),
     spec(
         "search",
@@ -142,9 +145,28 @@ pub struct Ctx {
     /// Unique per run: in addresses, SKUs and idempotency keys.
     pub run_id: String,
     pub baselines: Baselines,
+    /// CPU shares of the scenario's load, set by [`run_load`].
+    pub cpu: std::sync::Mutex<Vec<crate::cpu::CpuShare>>,
 }
 
 pub async fn run(spec: &Spec, ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
+    let mut result = run_one(spec, ctx).await?;
+    result.cpu = ctx.cpu.lock().map(|c| c.clone()).unwrap_or_default();
+    Ok(result)
+}
+
+/// Runs the load, noting where the machine's CPU went meanwhile.
+async fn run_load<W: Workload>(ctx: &Ctx, plan: &Plan, workload: Arc<W>) -> anyhow::Result<Report> {
+    let before = Snapshot::take(ctx.env.moto_pid);
+    let report = load::run(plan, workload).await?;
+    let shares = before.shares_until(&Snapshot::take(ctx.env.moto_pid));
+    if let Ok(mut cpu) = ctx.cpu.lock() {
+        *cpu = shares;
+    }
+    Ok(report)
+}
+
+async fn run_one(spec: &Spec, ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
     match spec.name {
         "event-latency" => events::run(ctx).await,
         "registration" => registration::registration(ctx).await,

@@ -79,7 +79,7 @@ pub async fn registration(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         duration: ctx.duration,
         timeout: Duration::from_secs(10),
     };
-    let report = load::run(&plan, Arc::clone(&workload)).await?;
+    let report = super::run_load(ctx, &plan, Arc::clone(&workload)).await?;
     let load = closed_load(REGISTRATION_CONNECTIONS, report.elapsed);
     let mut result = ScenarioResult::from_report(
         "registration",
@@ -185,7 +185,8 @@ pub async fn verification(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         duration: ctx.duration,
         timeout: Duration::from_secs(10),
     };
-    let report = load::run(
+    let report = super::run_load(
+        ctx,
         &plan,
         Arc::new(Verifications {
             known: known.clone(),
