@@ -179,14 +179,15 @@ async fn under_faults_nothing_is_sold_twice_lost_duplicated_or_left_half_done() 
     let mut options = Options::default();
     options.saga.lease = Duration::from_secs(3);
     let p = spawn_platform_with(options).await;
-    let (_, sale_sku) = p.product(2500, 100).await;
     let sale_units = (buyers / 2) as i64;
+    let on_hand = sale_units * 2;
+    let (_, sale_sku) = p.product(2500, on_hand).await;
     let fmt = |t: OffsetDateTime| {
         t.format(&time::format_description::well_known::Rfc3339)
             .unwrap()
     };
     let now = OffsetDateTime::now_utc();
-    let sale: Value = p
+    let response = p
         .client
         .post(format!("{}/flash-sales", p.inventory.address))
         .bearer_auth(p.tokens.admin())
@@ -195,10 +196,9 @@ async fn under_faults_nothing_is_sold_twice_lost_duplicated_or_left_half_done() 
             "per_customer_limit": 1}))
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
+    assert_eq!(response.status().as_u16(), 201, "creating the sale");
+    let sale: Value = response.json().await.unwrap();
     let sale_id = sale["id"].as_str().unwrap().to_owned();
     let mut products = Vec::new();
     for _ in 0..4 {
@@ -337,7 +337,7 @@ async fn under_faults_nothing_is_sold_twice_lost_duplicated_or_left_half_done() 
     let sale_stock = p.stock(&sale_sku).await;
     assert_eq!(
         sale_stock["on_hand"].as_i64().unwrap(),
-        100 - sold_at_sale_price,
+        on_hand - sold_at_sale_price,
         "{sale_stock}"
     );
 
