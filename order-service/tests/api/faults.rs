@@ -100,8 +100,21 @@ async fn with_the_catalog_cut_off_checkout_is_a_clean_503_and_the_breaker_opens_
     proxy.restore();
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let response = p.place(&customer, "k", &cart_order("tok_visa", None)).await;
-    assert_eq!(response.status().as_u16(), 201);
+    // Priced and made now; on a busy machine the saga may finish after the
+    // checkout budget (202), so wait for its end.
+    assert!(
+        matches!(response.status().as_u16(), 201 | 202),
+        "{}",
+        response.status()
+    );
     let order: Value = response.json().await.unwrap();
+    let order = p
+        .settled(
+            &customer.token,
+            order["id"].as_str().unwrap(),
+            Duration::from_secs(30),
+        )
+        .await;
     assert_eq!(order["status"], "confirmed");
     assert_eq!(
         p.order_state.deps.catalog.0.breaker_state(),
