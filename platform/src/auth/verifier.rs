@@ -7,6 +7,7 @@ use std::{
 };
 
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use sha2::{Digest, Sha256};
 use tokio::sync::{Mutex, RwLock};
 
 use super::{
@@ -39,10 +40,18 @@ pub struct TokenVerifier {
     source: KeySource,
     keys: RwLock<HashMap<String, DecodingKey>>,
     last_fetch: Mutex<Option<Instant>>,
+    /// Tokens already verified, by the SHA-256 of their exact bytes, until
+    /// their `exp`: checking an Ed25519 signature is most of what a cheap
+    /// request costs (a flash-sale claim), and clients send the same token
+    /// for its whole 15 minutes.
+    verified: std::sync::Mutex<HashMap<[u8; 32], Claims>>,
 }
 
 /// An unknown `kid` triggers at most one JWKS fetch per this interval.
 const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+
+/// Verified tokens remembered at most (about 2.5 MB).
+const VERIFIED_CACHE_SIZE: usize = 10_000;
 
 impl TokenVerifier {
     pub fn from_jwks(issuer: &str, audience: &str, jwks: &Jwks) -> Self {
@@ -52,6 +61,7 @@ impl TokenVerifier {
             source: KeySource::Static,
             keys: RwLock::new(decoding_keys(jwks).into_iter().collect()),
             last_fetch: Mutex::new(None),
+            verified: std::sync::Mutex::default(),
         }
     }
 
@@ -68,10 +78,36 @@ impl TokenVerifier {
             },
             keys: RwLock::new(HashMap::new()),
             last_fetch: Mutex::new(None),
+            verified: std::sync::Mutex::default(),
         })
     }
 
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        if let Ok(mut verified) = self.verified.lock() {
+            match verified.get(&digest) {
+                Some(claims) if claims.exp > now => return Ok(claims.clone()),
+                Some(_) => {
+                    verified.remove(&digest);
+                }
+                None => {}
+            }
+        }
+        let claims = self.verify_signature(token).await?;
+        if let Ok(mut verified) = self.verified.lock() {
+            if verified.len() >= VERIFIED_CACHE_SIZE {
+                verified.retain(|_, c| c.exp > now);
+                if verified.len() >= VERIFIED_CACHE_SIZE {
+                    verified.clear();
+                }
+            }
+            verified.insert(digest, claims.clone());
+        }
+        Ok(claims)
+    }
+
+    async fn verify_signature(&self, token: &str) -> Result<Claims, AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("malformed header: {e}")))?;
         if header.alg != Algorithm::EdDSA {
@@ -141,5 +177,63 @@ impl TokenVerifier {
             JwksSource::Url(url) => Self::remote(issuer, audience, url),
             JwksSource::Static(jwks) => Ok(Self::from_jwks(issuer, audience, jwks)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{
+        claims::Role,
+        keys::{generate_signing_keys_json, SigningKeys},
+    };
+
+    fn claims(exp_in: i64) -> Claims {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        Claims {
+            iss: "iss".to_owned(),
+            aud: "aud".to_owned(),
+            sub: "someone".to_owned(),
+            exp: now + exp_in,
+            iat: now,
+            role: Role::Customer,
+            email: None,
+            name: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_verified_token_is_served_from_the_cache_and_a_tampered_one_is_not() {
+        let keys = SigningKeys::from_json(&generate_signing_keys_json("k1")).unwrap();
+        let verifier = TokenVerifier::from_jwks("iss", "aud", &keys.jwks());
+        let token = keys.sign(&claims(600)).unwrap();
+        assert_eq!(verifier.verify(&token).await.unwrap().sub, "someone");
+        assert_eq!(verifier.verified.lock().unwrap().len(), 1);
+        assert_eq!(verifier.verify(&token).await.unwrap().sub, "someone");
+        // One character of the signature changed: a different token, checked afresh.
+        let mut tampered = token.clone();
+        let last = tampered.pop().unwrap();
+        tampered.push(if last == 'A' { 'B' } else { 'A' });
+        assert!(verifier.verify(&tampered).await.is_err());
+        assert_eq!(verifier.verified.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_cached_token_past_its_expiry_is_checked_again_and_refused() {
+        let keys = SigningKeys::from_json(&generate_signing_keys_json("k1")).unwrap();
+        let verifier = TokenVerifier::from_jwks("iss", "aud", &keys.jwks());
+        // Expired a minute ago (beyond the 30 s leeway), planted as if cached.
+        let token = keys.sign(&claims(-60)).unwrap();
+        let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
+        verifier
+            .verified
+            .lock()
+            .unwrap()
+            .insert(digest, claims(-60));
+        assert!(matches!(
+            verifier.verify(&token).await,
+            Err(AuthError::Expired)
+        ));
+        assert!(verifier.verified.lock().unwrap().is_empty());
     }
 }
