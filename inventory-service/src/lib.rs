@@ -1,5 +1,6 @@
 //! inventory-service: stock, expiring reservations and flash sales that cannot oversell.
 
+pub mod claim_writer;
 pub mod config;
 pub mod domain;
 pub mod gate;

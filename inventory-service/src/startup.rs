@@ -19,7 +19,12 @@ use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
-    config::Settings, gate::Gate, holds::ReturnedToSale, openapi::ApiDoc, routes, workers,
+    claim_writer::{ClaimWriter, WriterMetrics},
+    config::Settings,
+    gate::Gate,
+    holds::ReturnedToSale,
+    openapi::ApiDoc,
+    routes, workers,
 };
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -32,6 +37,8 @@ pub struct AppState {
     pub verifier: Arc<TokenVerifier>,
     /// `None` when the gate is switched off: every claim goes to Postgres.
     pub gate: Option<Gate>,
+    /// Writes the claims the gate admitted, many to a transaction.
+    pub claim_writer: ClaimWriter,
     pub limiter: RateLimiter,
     pub claim_rate_limit: RateLimit,
     pub reservation_ttl: Duration,
@@ -98,12 +105,22 @@ impl Application {
             .context("migrating the database")?;
         let redis = Arc::new(RedisHandle::new(&settings.common.redis)?);
         let mut consumer_metrics = None;
-        let metrics =
-            Metrics::new(|registry| consumer_metrics = Some(ConsumerMetrics::register(registry)));
+        let mut writer_metrics = WriterMetrics::default();
+        let metrics = Metrics::new(|registry| {
+            consumer_metrics = Some(ConsumerMetrics::register(registry));
+            writer_metrics = WriterMetrics::register(registry);
+        });
         let jwt = &settings.common.jwt;
+        let gate = settings.flash_sale_gate.then(|| Gate::new(redis.clone()));
         let state = AppState {
             pool: pool.clone(),
-            gate: settings.flash_sale_gate.then(|| Gate::new(redis.clone())),
+            claim_writer: ClaimWriter::spawn(
+                pool.clone(),
+                gate.clone(),
+                settings.reservation_ttl,
+                writer_metrics,
+            ),
+            gate,
             limiter: RateLimiter::new(redis.clone(), metrics.clone()),
             redis,
             metrics: metrics.clone(),

@@ -1,7 +1,8 @@
 //! `POST /flash-sales/{id}/claims`: a customer claims one unit. The Redis
 //! gate answers most claims (sold out, over the limit, not open) without
 //! Postgres; admitted claims become a reservation through a conditional
-//! update that can never take more than the sale holds.
+//! update that can never take more than the sale holds, written in groups
+//! by the `claim_writer`.
 
 use axum::{
     extract::{Path, State},
@@ -15,11 +16,9 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
+    claim_writer::{self, ClaimOutcome},
     gate::GateAnswer,
-    repo::{
-        reservations,
-        sales::{self, SaleRow, SaleStatus, UnitClaim},
-    },
+    repo::sales::{self, SaleStatus},
     startup::AppState,
 };
 
@@ -102,7 +101,7 @@ async fn claim(
         )
         .await?;
     let Some(gate) = &state.gate else {
-        return reserve_in_postgres(&state, sale_id, customer, false).await;
+        return reserve_in_postgres(&state, sale_id, customer).await;
     };
     let mut answer = gate.claim(sale_id, customer).await;
     if matches!(answer, Ok(GateAnswer::Missing)) {
@@ -122,7 +121,15 @@ async fn claim(
             .record_degraded("redis", "flash_sale_gate_rebuilt");
     }
     match answer {
-        Ok(GateAnswer::Admitted) => reserve_in_postgres(&state, sale_id, customer, true).await,
+        Ok(GateAnswer::Admitted) => {
+            // Written in a group with the other admitted claims (one
+            // transaction for many); a unit Postgres refuses goes back.
+            let outcome = state.claim_writer.claim(sale_id, customer).await;
+            if !matches!(outcome, Ok(ClaimOutcome::Reserved { .. })) {
+                give_back(&state, sale_id, customer).await;
+            }
+            respond(outcome?)
+        }
         Ok(GateAnswer::SoldOut) => Err(sold_out()),
         Ok(GateAnswer::LimitReached) => Err(limit_reached()),
         Ok(GateAnswer::NotOpen | GateAnswer::Missing) => {
@@ -137,92 +144,47 @@ async fn claim(
             state
                 .metrics
                 .record_degraded("redis", "flash_sale_postgres_path");
-            reserve_in_postgres(&state, sale_id, customer, false).await
+            reserve_in_postgres(&state, sale_id, customer).await
         }
     }
 }
 
-/// The authority: counts the unit against the customer's limit (a row lock
-/// per customer) and takes one of the sale's unit rows (`SKIP LOCKED`, so
-/// claims do not queue on one hot row), then creates the reservation. A unit
-/// the gate admitted but Postgres refused goes back to the gate.
+/// Without the gate's admission: one transaction for this claim alone.
 async fn reserve_in_postgres(
-    state: &AppState,
-    sale_id: Uuid,
-    customer: Uuid,
-    admitted_by_gate: bool,
-) -> Result<(StatusCode, Json<Claim>), ApiError> {
-    let outcome = try_reserve(state, sale_id, customer).await;
-    if admitted_by_gate && outcome.is_err() {
-        if let Some(gate) = &state.gate {
-            if let Err(err) = gate.give_back(sale_id, customer, 1).await {
-                tracing::warn!(error = %err, "returning a refused unit to the gate failed; a rebuild corrects it");
-            }
-        }
-    }
-    outcome
-}
-
-/// How often a claim looks again when every free unit is being taken by
-/// claims in flight (some of which may roll back).
-const BUSY_RETRIES: u32 = 20;
-
-async fn try_reserve(
     state: &AppState,
     sale_id: Uuid,
     customer: Uuid,
 ) -> Result<(StatusCode, Json<Claim>), ApiError> {
     let mut tx = state.pool.begin().await?;
-    let sale: SaleRow = sales::find_for_share(&mut tx, sale_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    match sale.status_at(OffsetDateTime::now_utc()) {
-        status @ (SaleStatus::Scheduled | SaleStatus::Ended) => return Err(not_open(status)),
-        SaleStatus::SoldOut => return Err(sold_out()),
-        SaleStatus::Active => {}
-    }
-    if !sales::take_customer_slot(&mut tx, sale_id, customer, sale.per_customer_limit).await? {
-        return Err(limit_reached());
-    }
-    let reservation_id = Uuid::now_v7();
-    let mut attempt = 0;
-    loop {
-        match sales::take_unit(&mut tx, sale_id, reservation_id).await? {
-            UnitClaim::Taken => break,
-            UnitClaim::SoldOut => return Err(sold_out()),
-            UnitClaim::Busy if attempt < BUSY_RETRIES => {
-                attempt += 1;
-                tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-            }
-            UnitClaim::Busy => return Err(sold_out()),
+    let outcome =
+        claim_writer::reserve_one(&mut tx, state.reservation_ttl, sale_id, customer).await?;
+    tx.commit().await?;
+    respond(outcome)
+}
+
+async fn give_back(state: &AppState, sale_id: Uuid, customer: Uuid) {
+    if let Some(gate) = &state.gate {
+        if let Err(err) = gate.give_back(sale_id, customer, 1).await {
+            tracing::warn!(error = %err, "returning a refused unit to the gate failed; a rebuild corrects it");
         }
     }
-    let expires_at = OffsetDateTime::now_utc() + state.reservation_ttl;
-    let reference = format!("claim:{reservation_id}");
-    reservations::insert(
-        &mut tx,
-        reservation_id,
-        &reference,
-        customer,
-        Some(sale_id),
-        expires_at,
-    )
-    .await?
-    .ok_or_else(|| ApiError::Unexpected(anyhow::anyhow!("a fresh claim reference collided")))?;
-    reservations::insert_item(
-        &mut tx,
-        reservation_id,
-        &sale.sku,
-        1,
-        Some(sale.price_cents),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok((
-        StatusCode::CREATED,
-        Json(Claim {
+}
+
+fn respond(outcome: ClaimOutcome) -> Result<(StatusCode, Json<Claim>), ApiError> {
+    match outcome {
+        ClaimOutcome::Reserved {
             reservation_id,
             expires_at,
-        }),
-    ))
+        } => Ok((
+            StatusCode::CREATED,
+            Json(Claim {
+                reservation_id,
+                expires_at,
+            }),
+        )),
+        ClaimOutcome::SoldOut => Err(sold_out()),
+        ClaimOutcome::LimitReached => Err(limit_reached()),
+        ClaimOutcome::NotOpen(status) => Err(not_open(status)),
+        ClaimOutcome::NoSuchSale => Err(ApiError::NotFound),
+    }
 }

@@ -277,3 +277,115 @@ async fn claims_past_the_rate_limit_get_429_and_take_nothing() {
         "the refused claim took nothing"
     );
 }
+
+/// A counter from the service's own `/metrics`.
+async fn metric(app: &TestApp, name: &str) -> u64 {
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or_else(|| panic!("{name} is not in /metrics:\n{text}"))
+}
+
+#[tokio::test]
+async fn admitted_claims_are_written_many_to_a_transaction() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-G", 400, 0).await;
+    let sale = app.open_sale("FLASH-G", 400, 1).await;
+
+    let statuses = stampede(&app, &sale, &customers(&app, 400)).await;
+
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    let written = metric(&app, "storefront_flash_sale_claims_written_total").await;
+    let transactions = metric(&app, "storefront_flash_sale_claim_transactions_total").await;
+    assert_eq!(written, 400, "every admitted claim went through the writer");
+    assert!(
+        transactions < written / 2,
+        "{written} claims took {transactions} transactions: they were not grouped"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 400);
+    assert_eq!(
+        app.count("SELECT count(DISTINCT owner_id) FROM reservations")
+            .await,
+        400
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM flash_sale_units WHERE reservation_id IS NULL")
+            .await,
+        0
+    );
+    app.assert_balanced("FLASH-G").await;
+}
+
+#[tokio::test]
+async fn a_customer_firing_ten_claims_at_once_with_a_limit_of_three_gets_three() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-L", 20, 0).await;
+    let sale = app.open_sale("FLASH-L", 20, 3).await;
+    let (customer, token) = app.tokens.customer();
+
+    let statuses = stampede(&app, &sale, &vec![token; 10]).await;
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        3,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM reservations WHERE owner_id = '{customer}'"
+        ))
+        .await,
+        3
+    );
+    assert_eq!(
+        app.count("SELECT sum(units) FROM flash_sale_customers").await,
+        3
+    );
+    assert_eq!(sale_view(&app, &sale).await["remaining"], 17);
+}
+
+#[tokio::test]
+async fn a_gate_that_counts_more_units_than_postgres_holds_makes_claims_fail_never_oversell() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-W", 10, 0).await;
+    let sale = app.open_sale("FLASH-W", 10, 1).await;
+    // Build the gate, then make it believe in 50 units.
+    let first = app.claim(&sale, &app.tokens.customer().1).await;
+    assert_eq!(first.status().as_u16(), 201);
+    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&keys[0])
+        .arg(50)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let statuses = stampede(&app, &sale, &customers(&app, 60)).await;
+
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 201).count(),
+        9,
+        "only the units Postgres holds: {statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 201 || *s == 409),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("SELECT count(*) FROM reservations").await, 10);
+    assert_eq!(
+        app.count("SELECT sum(units) FROM flash_sale_customers").await,
+        10,
+        "a refused claim does not count against its customer"
+    );
+    app.assert_balanced("FLASH-W").await;
+}
