@@ -50,8 +50,11 @@ pub struct TokenVerifier {
 /// An unknown `kid` triggers at most one JWKS fetch per this interval.
 const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
 
-/// Verified tokens remembered at most (about 2.5 MB).
-const VERIFIED_CACHE_SIZE: usize = 10_000;
+/// Verified tokens remembered at most (a few hundred bytes each, so about
+/// 15 MB when full): more than the buyers of a large flash sale, which
+/// take turns with their tokens. A full cache forgets expired tokens, then
+/// about half of the rest, never everything at once.
+const VERIFIED_CACHE_SIZE: usize = 50_000;
 
 impl TokenVerifier {
     pub fn from_jwks(issuer: &str, audience: &str, jwks: &Jwks) -> Self {
@@ -99,7 +102,11 @@ impl TokenVerifier {
             if verified.len() >= VERIFIED_CACHE_SIZE {
                 verified.retain(|_, c| c.exp > now);
                 if verified.len() >= VERIFIED_CACHE_SIZE {
-                    verified.clear();
+                    let mut kept = false;
+                    verified.retain(|_, _| {
+                        kept = !kept;
+                        kept
+                    });
                 }
             }
             verified.insert(digest, claims.clone());
@@ -235,5 +242,48 @@ mod tests {
             Err(AuthError::Expired)
         ));
         assert!(verifier.verified.lock().unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_forgets_the_expired_first_then_half_the_rest_never_everything() {
+        let keys = SigningKeys::from_json(&generate_signing_keys_json("k1")).unwrap();
+        let verifier = TokenVerifier::from_jwks("iss", "aud", &keys.jwks());
+        let fill = |expired_every: u64| {
+            let mut verified = verifier.verified.lock().unwrap();
+            let mut n = 0u64;
+            while verified.len() < VERIFIED_CACHE_SIZE {
+                let mut digest = [0xff; 32];
+                digest[..8].copy_from_slice(&n.to_le_bytes());
+                let expired = expired_every > 0 && n % expired_every == 0;
+                verified.insert(digest, claims(if expired { -60 } else { 600 }));
+                n += 1;
+            }
+        };
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+
+        fill(10);
+        let first = keys.sign(&claims(600)).unwrap();
+        assert_eq!(verifier.verify(&first).await.unwrap().sub, "someone");
+        {
+            let verified = verifier.verified.lock().unwrap();
+            assert_eq!(
+                verified.len(),
+                VERIFIED_CACHE_SIZE * 9 / 10 + 1,
+                "only the expired went"
+            );
+            assert!(verified.values().all(|c| c.exp > now));
+        }
+
+        fill(0);
+        let mut second_claims = claims(600);
+        second_claims.sub = "someone else".to_owned();
+        let second = keys.sign(&second_claims).unwrap();
+        assert_eq!(verifier.verify(&second).await.unwrap().sub, "someone else");
+        let len = verifier.verified.lock().unwrap().len();
+        assert_eq!(
+            len,
+            VERIFIED_CACHE_SIZE / 2 + 1,
+            "about half stayed, and the new one"
+        );
     }
 }
