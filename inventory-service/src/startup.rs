@@ -115,11 +115,11 @@ impl Application {
         let state = AppState {
             pool: pool.clone(),
             claim_writer: ClaimWriter::spawn(
-                pool.clone(),
+                &settings.common.database,
                 gate.clone(),
                 settings.reservation_ttl,
                 writer_metrics,
-            ),
+            )?,
             gate,
             limiter: RateLimiter::new(redis.clone(), metrics.clone()),
             redis,

@@ -205,9 +205,15 @@ async fn bench(
     let topology = platform::messaging::Topology::load(&repo_root().join("infra/messaging.yaml"))?;
     let provisioned = platform::messaging::bootstrap(&sdk, &topology, "bench").await?;
     platform::aws::ensure_email_identity(&sdk, SENDER_DOMAIN).await?;
+    // A port the system just called free can be handed out again on the
+    // next call (it happened: registration and catalog got the same one).
     let mut ports = BTreeMap::new();
     for service in SERVICES {
-        ports.insert(service.name, net::free_port()?);
+        let mut port = net::free_port()?;
+        while ports.values().any(|p| *p == port) {
+            port = net::free_port()?;
+        }
+        ports.insert(service.name, port);
     }
     let mut platform = Platform {
         args,

@@ -37,7 +37,10 @@ pub fn publish(
 ) -> anyhow::Result<RunSummary> {
     let now = time::OffsetDateTime::now_utc();
     let date = now.format(format_description!("[year]-[month]-[day] [hour]:[minute]"))?;
-    let stamp = now.format(format_description!("[year]-[month]-[day]-[hour][minute]"))?;
+    // Seconds too: two short runs within a minute must not overwrite each other.
+    let stamp = now.format(format_description!(
+        "[year]-[month]-[day]-[hour][minute][second]"
+    ))?;
     let summary = RunSummary {
         date,
         machine: Machine::describe(),

@@ -346,7 +346,8 @@ async fn a_customer_firing_ten_claims_at_once_with_a_limit_of_three_gets_three()
         3
     );
     assert_eq!(
-        app.count("SELECT sum(units) FROM flash_sale_customers").await,
+        app.count("SELECT sum(units) FROM flash_sale_customers")
+            .await,
         3
     );
     assert_eq!(sale_view(&app, &sale).await["remaining"], 17);
@@ -383,7 +384,8 @@ async fn a_gate_that_counts_more_units_than_postgres_holds_makes_claims_fail_nev
     );
     assert_eq!(app.count("SELECT count(*) FROM reservations").await, 10);
     assert_eq!(
-        app.count("SELECT sum(units) FROM flash_sale_customers").await,
+        app.count("SELECT sum(units) FROM flash_sale_customers")
+            .await,
         10,
         "a refused claim does not count against its customer"
     );
