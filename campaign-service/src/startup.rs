@@ -105,6 +105,7 @@ impl Application {
             &jwt.issuer,
             &jwt.audience,
             &settings.jwks,
+            &settings.common.user_agent(),
         )?);
         let state = AppState {
             pool: pool.clone(),

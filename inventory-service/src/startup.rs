@@ -128,6 +128,7 @@ impl Application {
                 &jwt.issuer,
                 &jwt.audience,
                 &settings.jwks,
+                &settings.common.user_agent(),
             )?),
             claim_rate_limit: settings.claim_rate_limit,
             reservation_ttl: settings.reservation_ttl,

@@ -98,6 +98,7 @@ impl Application {
             settings.service_client_id.clone(),
             settings.service_client_secret.clone(),
             settings.client,
+            &settings.common.user_agent(),
         ));
         let client = |dependency: &'static str, url: &str| {
             ServiceClient::new(
@@ -129,6 +130,7 @@ impl Application {
                 &jwt.issuer,
                 &jwt.audience,
                 &settings.jwks,
+                &settings.common.user_agent(),
             )?),
             deps,
             saga: saga.clone(),

@@ -1,14 +1,60 @@
 //! Settings shared by every service, read from the environment by `main` and
 //! built in code by tests.
 
-use std::{str::FromStr, time::Duration};
+use std::{
+    cell::RefCell,
+    collections::{BTreeMap, BTreeSet},
+    path::PathBuf,
+    str::FromStr,
+    time::Duration,
+};
 
 use anyhow::Context;
 use secrecy::SecretString;
 
-/// Reads an optional variable; empty counts as unset.
+/// Reads an optional variable; empty counts as unset. Every setting of every
+/// service is read through here, so [`reads_of`] can tell what a service reads.
 pub fn env_opt(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+    let given = GIVEN.with(|given| {
+        given.borrow_mut().as_mut().map(|given| {
+            given.read.insert(name.to_owned());
+            given.values.get(name).cloned()
+        })
+    });
+    given
+        .unwrap_or_else(|| std::env::var(name).ok())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// An environment given in code instead of the process's, and the names read.
+struct Given {
+    values: BTreeMap<String, String>,
+    read: BTreeSet<String>,
+}
+
+thread_local! {
+    static GIVEN: RefCell<Option<Given>> = const { RefCell::new(None) };
+}
+
+/// Runs `read` (a `Settings::from_env`) as if the process environment were
+/// exactly `environment`, and returns its result with every name it read:
+/// the deployment checks compare them with infra/services.yaml.
+pub fn reads_of<T>(
+    environment: &BTreeMap<String, String>,
+    read: impl FnOnce() -> T,
+) -> (T, BTreeSet<String>) {
+    GIVEN.with(|given| {
+        *given.borrow_mut() = Some(Given {
+            values: environment.clone(),
+            read: BTreeSet::new(),
+        });
+    });
+    let result = read();
+    let names = GIVEN
+        .with(|given| given.borrow_mut().take())
+        .map(|given| given.read)
+        .unwrap_or_default();
+    (result, names)
 }
 
 /// Reads a variable or falls back to a local default.
@@ -71,6 +117,9 @@ pub struct RedisSettings {
     /// Every key this service writes starts with this prefix (tests use a
     /// random one so they can share one Redis).
     pub key_prefix: String,
+    /// `REDIS_CA_FILE`: the CA that signed a `rediss://` server's certificate,
+    /// when it is a private one (ElastiCache's are in the built-in roots).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl RedisSettings {
@@ -78,6 +127,7 @@ impl RedisSettings {
         Self {
             url: SecretString::from(env_or("REDIS_URL", "redis://127.0.0.1:6379")),
             key_prefix: env_or("REDIS_KEY_PREFIX", service),
+            ca_file: env_opt("REDIS_CA_FILE").map(PathBuf::from),
         }
     }
 }
@@ -161,6 +211,12 @@ pub struct CommonSettings {
 }
 
 impl CommonSettings {
+    /// `storefront-<service>/<version>`, sent by every outgoing HTTP client
+    /// (the AWS managed WAF rules refuse requests without one).
+    pub fn user_agent(&self) -> String {
+        user_agent(self.service_name)
+    }
+
     pub fn from_env(
         service_name: &'static str,
         default_port: u16,
@@ -176,4 +232,13 @@ impl CommonSettings {
             events_topic_arn: env_opt("EVENTS_TOPIC_ARN"),
         })
     }
+}
+
+/// `storefront-order/0.1.0` for `order-service`: every crate shares the
+/// workspace's version.
+pub fn user_agent(service_name: &str) -> String {
+    let short = service_name
+        .strip_suffix("-service")
+        .unwrap_or(service_name);
+    format!("storefront-{short}/{}", env!("CARGO_PKG_VERSION"))
 }

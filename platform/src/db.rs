@@ -12,6 +12,8 @@ use crate::config::DatabaseSettings;
 
 /// A lazily connecting pool: the service starts (and reports not-ready) even
 /// when Postgres is down, and recovers without a restart.
+/// TLS follows the URL's `sslmode` and `sslrootcert` (docs/deploy.md):
+/// `verify-full` in AWS.
 pub fn pool(settings: &DatabaseSettings) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(settings.url.expose_secret())
         .context("DATABASE_URL is not a valid Postgres URL")?

@@ -140,10 +140,18 @@ pub fn is_unique_violation(err: &sqlx::Error) -> bool {
 
 /// True when `err` means the database could not be reached, not that the query was wrong.
 pub fn is_unavailable(err: &sqlx::Error) -> bool {
-    matches!(
-        err,
-        sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed
-    )
+    match err {
+        sqlx::Error::PoolTimedOut
+        | sqlx::Error::Io(_)
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::Tls(_) => true,
+        // A connection closed while asking for TLS: sqlx reads the missing
+        // answer byte as 0x00 and reports a protocol error.
+        sqlx::Error::Protocol(message) => {
+            message.starts_with("unexpected response from SSLRequest")
+        }
+        _ => false,
+    }
 }
 
 /// Marker placed on responses for internal errors so the logging middleware

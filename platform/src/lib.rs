@@ -21,6 +21,7 @@ pub mod redis;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;
 
 #[cfg(feature = "test-support")]
 pub mod testing;

@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use anyhow::Context;
+
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use secrecy::ExposeSecret;
 use tokio::sync::OnceCell;
@@ -16,9 +18,30 @@ pub struct RedisHandle {
 }
 
 impl RedisHandle {
+    /// `rediss://` URLs speak TLS and verify the server against the built-in
+    /// roots, or against `ca_file` only when it is set.
     pub fn new(settings: &RedisSettings) -> anyhow::Result<Self> {
+        crate::tls::install_crypto_provider();
+        let url = settings.url.expose_secret();
+        let client = match &settings.ca_file {
+            None => redis::Client::open(url).context("REDIS_URL is not a valid Redis URL")?,
+            Some(path) => {
+                anyhow::ensure!(
+                    url.starts_with("rediss://"),
+                    "REDIS_CA_FILE is set but REDIS_URL is not a rediss:// (TLS) URL"
+                );
+                let root_cert = std::fs::read(path)
+                    .with_context(|| format!("reading REDIS_CA_FILE {}", path.display()))?;
+                let certificates = redis::TlsCertificates {
+                    client_tls: None,
+                    root_cert: Some(root_cert),
+                };
+                redis::Client::build_with_tls(url, certificates)
+                    .context("REDIS_URL with REDIS_CA_FILE")?
+            }
+        };
         Ok(Self {
-            client: redis::Client::open(settings.url.expose_secret())?,
+            client,
             manager: OnceCell::new(),
             prefix: settings.key_prefix.clone(),
         })

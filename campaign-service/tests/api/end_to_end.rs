@@ -53,6 +53,7 @@ async fn spawn_registration(messaging: &TestMessaging) -> Registration {
                         .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
                 ),
                 key_prefix: format!("{}-registration", messaging.prefix),
+                ca_file: None,
             },
             aws: AwsSettings {
                 region: "us-east-1".to_owned(),

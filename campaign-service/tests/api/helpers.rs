@@ -105,6 +105,7 @@ async fn spawn(options: Options) -> TestApp {
                         .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
                 ),
                 key_prefix: messaging.prefix.clone(),
+                ca_file: None,
             },
             aws: AwsSettings {
                 region: "us-east-1".to_owned(),

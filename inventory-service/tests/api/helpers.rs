@@ -96,6 +96,7 @@ async fn spawn(options: Options) -> TestApp {
             redis: RedisSettings {
                 url: SecretString::from(redis),
                 key_prefix: prefix.clone(),
+                ca_file: None,
             },
             aws: AwsSettings {
                 region: "us-east-1".to_owned(),

@@ -126,6 +126,7 @@ fn common(
         redis: RedisSettings {
             url: SecretString::from(redis_url()),
             key_prefix: format!("{prefix}:{name}"),
+            ca_file: None,
         },
         aws: AwsSettings {
             region: "us-east-1".to_owned(),

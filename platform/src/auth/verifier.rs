@@ -68,8 +68,15 @@ impl TokenVerifier {
         }
     }
 
-    pub fn remote(issuer: &str, audience: &str, jwks_url: &str) -> anyhow::Result<Self> {
+    /// `user_agent` names the verifying service on its JWKS fetches.
+    pub fn remote(
+        issuer: &str,
+        audience: &str,
+        jwks_url: &str,
+        user_agent: &str,
+    ) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
+            .user_agent(user_agent)
             .timeout(Duration::from_secs(3))
             .build()?;
         Ok(Self {
@@ -179,9 +186,14 @@ pub enum JwksSource {
 }
 
 impl TokenVerifier {
-    pub fn from_source(issuer: &str, audience: &str, source: &JwksSource) -> anyhow::Result<Self> {
+    pub fn from_source(
+        issuer: &str,
+        audience: &str,
+        source: &JwksSource,
+        user_agent: &str,
+    ) -> anyhow::Result<Self> {
         match source {
-            JwksSource::Url(url) => Self::remote(issuer, audience, url),
+            JwksSource::Url(url) => Self::remote(issuer, audience, url, user_agent),
             JwksSource::Static(jwks) => Ok(Self::from_jwks(issuer, audience, jwks)),
         }
     }

@@ -55,6 +55,7 @@ impl ServiceClient {
             settings.breaker_open_for,
             metrics.clone(),
         );
+        let http = http_client(&settings, tokens.user_agent());
         Self {
             inner: Arc::new(Inner {
                 dependency,
@@ -63,7 +64,7 @@ impl ServiceClient {
                 settings,
                 metrics,
                 breaker,
-                http: http_client(&settings),
+                http,
             }),
         }
     }

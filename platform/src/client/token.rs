@@ -26,6 +26,7 @@ pub struct TokenSource {
     client_id: String,
     client_secret: SecretString,
     settings: ClientSettings,
+    user_agent: String,
     http: reqwest::Client,
     cache: Mutex<Cache>,
     /// Held by the one caller fetching; the others wait and share its result.
@@ -56,22 +57,31 @@ impl std::fmt::Debug for TokenSource {
 
 impl TokenSource {
     /// `registration_url` is the base URL (`REGISTRATION_URL`); the token
-    /// endpoint is `/auth/token` below it.
+    /// endpoint is `/auth/token` below it. `user_agent` names the calling
+    /// service (`CommonSettings::user_agent`) on every request it and the
+    /// clients using its tokens send.
     pub fn new(
         registration_url: &str,
         client_id: String,
         client_secret: SecretString,
         settings: ClientSettings,
+        user_agent: &str,
     ) -> Self {
         Self {
             url: format!("{}/auth/token", registration_url.trim_end_matches('/')),
             client_id,
             client_secret,
             settings,
-            http: http_client(&settings),
+            user_agent: user_agent.to_owned(),
+            http: http_client(&settings, user_agent),
             cache: Mutex::new(Cache::default()),
             in_flight: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// What the calling service calls itself.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
     }
 
     /// A valid service token, from the cache or fetched (once for all the

@@ -24,8 +24,9 @@ pub(super) fn backoff(base: Duration, attempt: u32) -> Duration {
 
 /// The client every call of one dependency shares; `timeout` bounds a whole
 /// attempt, from connecting to the last byte of the body.
-pub(super) fn http_client(settings: &ClientSettings) -> reqwest::Client {
+pub(super) fn http_client(settings: &ClientSettings, user_agent: &str) -> reqwest::Client {
     reqwest::Client::builder()
+        .user_agent(user_agent)
         .timeout(settings.timeout)
         .connect_timeout(settings.timeout)
         // Below the ALB's 60 s idle timeout, so a pooled connection is never

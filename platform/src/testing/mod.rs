@@ -6,6 +6,7 @@ pub mod aws;
 pub mod db;
 pub mod fault_proxy;
 pub mod private;
+pub mod tls;
 pub mod tokens;
 
 /// A short random lowercase prefix, unique per test.

@@ -1,7 +1,8 @@
 //! Private servers a test may break without touching the machine's shared
 //! ones (DESIGN.md "Testing rules"): a Postgres cluster made with `initdb`, a
 //! `redis-server` that keeps nothing on disk, and a moto emulator, each on a
-//! free port, each stopped and removed when dropped.
+//! free port, each stopped and removed when dropped. Postgres and Redis also
+//! come TLS-only, as RDS and ElastiCache run.
 
 use std::{
     net::TcpListener,
@@ -9,6 +10,8 @@ use std::{
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
+
+use super::tls::{ServerCertificate, TestCa};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
@@ -66,20 +69,43 @@ impl PrivatePostgres {
     }
 
     pub fn start() -> Self {
+        let this = Self::init();
+        this.pg_ctl("start");
+        this
+    }
+
+    /// Like RDS: `ssl=on` with a certificate from `ca`, and a `pg_hba.conf`
+    /// that refuses every TCP connection without TLS.
+    pub fn start_tls_only(ca: &TestCa) -> Self {
+        let this = Self::init();
+        let data = this.data();
+        let certificate = ca.server_certificate(&data);
+        this.give_to_postgres(&data);
+        let conf = format!(
+            "\nssl = on\nssl_cert_file = '{}'\nssl_key_file = '{}'\n",
+            certificate.cert_file.display(),
+            certificate.key_file.display()
+        );
+        append(&data.join("postgresql.conf"), &conf);
+        std::fs::write(
+            data.join("pg_hba.conf"),
+            "local all all trust\n\
+             hostssl all all 127.0.0.1/32 trust\n\
+             hostnossl all all 0.0.0.0/0 reject\n",
+        )
+        .expect("writing pg_hba.conf");
+        this.pg_ctl("start");
+        this
+    }
+
+    fn init() -> Self {
         let dir = std::env::temp_dir().join(format!("pg-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&dir).expect("making the cluster's directory");
         let this = Self {
             dir,
             port: free_port(),
         };
-        if is_root() {
-            let owned = Command::new("chown")
-                .args(["-R", "postgres:postgres"])
-                .arg(&this.dir)
-                .status()
-                .is_ok_and(|s| s.success());
-            assert!(owned, "giving the cluster's directory to postgres");
-        }
+        this.give_to_postgres(&this.dir);
         let initdb = this
             .tool("initdb")
             .args(["-A", "trust", "-U", "postgres", "-D"])
@@ -88,8 +114,19 @@ impl PrivatePostgres {
             .status()
             .expect("running initdb (is PostgreSQL installed?)");
         assert!(initdb.success(), "initdb failed");
-        this.pg_ctl("start");
         this
+    }
+
+    /// As root, the cluster's files must belong to `postgres`, who runs it.
+    fn give_to_postgres(&self, path: &Path) {
+        if is_root() {
+            let owned = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(path)
+                .status()
+                .is_ok_and(|s| s.success());
+            assert!(owned, "giving {} to postgres", path.display());
+        }
     }
 
     fn data(&self) -> PathBuf {
@@ -150,6 +187,8 @@ impl Drop for PrivatePostgres {
 pub struct PrivateRedis {
     pub port: u16,
     child: Option<Child>,
+    /// For a TLS-only server: its directory, holding its certificate and key.
+    tls: Option<(PathBuf, ServerCertificate)>,
 }
 
 impl PrivateRedis {
@@ -157,14 +196,42 @@ impl PrivateRedis {
         let mut this = Self {
             port: free_port(),
             child: None,
+            tls: None,
+        };
+        this.spawn();
+        this
+    }
+
+    /// Like ElastiCache with transit encryption: only a TLS port (no plain
+    /// one), with a certificate from `ca`; clients need no certificate.
+    pub fn start_tls_only(ca: &TestCa) -> Self {
+        let dir = std::env::temp_dir().join(format!("redis-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).expect("making the server's directory");
+        let certificate = ca.server_certificate(&dir);
+        let mut this = Self {
+            port: free_port(),
+            child: None,
+            tls: Some((dir, certificate)),
         };
         this.spawn();
         this
     }
 
     fn spawn(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+        let port = self.port.to_string();
+        let mut cmd = Command::new("redis-server");
+        match &self.tls {
+            None => cmd.args(["--port", &port]),
+            Some((_, certificate)) => cmd
+                .args(["--port", "0", "--tls-port", &port])
+                .arg("--tls-cert-file")
+                .arg(&certificate.cert_file)
+                .arg("--tls-key-file")
+                .arg(&certificate.key_file)
+                .args(["--tls-auth-clients", "no"]),
+        };
+        let child = cmd
+            .args(["--bind", "127.0.0.1"])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
             .spawn()
@@ -174,8 +241,14 @@ impl PrivateRedis {
         wait_until("redis-server", Duration::from_secs(10), || answers(port));
     }
 
+    /// `redis://`, or `rediss://` for a TLS-only server.
     pub fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.port)
+        let scheme = if self.tls.is_some() {
+            "rediss"
+        } else {
+            "redis"
+        };
+        format!("{scheme}://127.0.0.1:{}", self.port)
     }
 
     /// Kills it: every key is gone (it keeps nothing on disk).
@@ -195,7 +268,20 @@ impl PrivateRedis {
 impl Drop for PrivateRedis {
     fn drop(&mut self) {
         self.stop();
+        if let Some((dir, _)) = &self.tls {
+            let _ = std::fs::remove_dir_all(dir);
+        }
     }
+}
+
+fn append(path: &Path, text: &str) {
+    use std::io::Write;
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(path)
+        .unwrap_or_else(|e| panic!("opening {}: {e}", path.display()));
+    file.write_all(text.as_bytes())
+        .unwrap_or_else(|e| panic!("writing {}: {e}", path.display()));
 }
 
 /// A moto emulator of its own, which a test may pause (SIGSTOP) and resume.

@@ -148,7 +148,8 @@ async fn postgres_unreachable_gives_503s_and_the_service_recovers_without_a_rest
 }
 
 #[tokio::test]
-async fn redis_unreachable_makes_rate_limits_fail_open_and_counted() {
+async fn redis_unreachable_makes_rate_limits_fail_open_and_counted_and_readiness_degraded_not_failed(
+) {
     let app = spawn_app_with(Options {
         proxy_redis: true,
         ..Options::default()
@@ -173,7 +174,15 @@ async fn redis_unreachable_makes_rate_limits_fail_open_and_counted() {
             .degraded_count("redis", "rate_limit_fail_open")
             > 0
     );
-    assert_eq!(ready.status().as_u16(), 503);
+    assert_eq!(
+        ready.status().as_u16(),
+        200,
+        "the load balancer keeps a task that works without Redis"
+    );
+    let ready: serde_json::Value = ready.json().await.unwrap();
+    assert_eq!(ready["status"], "degraded");
+    assert_eq!(ready["checks"]["redis"], "degraded");
+    assert_eq!(ready["checks"]["postgres"], "ok");
     proxy.restore();
 }
 

@@ -105,6 +105,7 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             redis: RedisSettings {
                 url: SecretString::from(proxied(&redis_proxy, &redis_url())),
                 key_prefix: prefix.clone(),
+                ca_file: None,
             },
             aws: AwsSettings {
                 region: "us-east-1".to_owned(),

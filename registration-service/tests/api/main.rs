@@ -4,5 +4,6 @@ mod faults;
 mod health;
 mod helpers;
 mod register;
+mod tls;
 mod token;
 mod verification;

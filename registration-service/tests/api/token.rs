@@ -55,8 +55,13 @@ async fn the_right_password_gives_a_token_that_verifies_against_the_published_jw
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
-    let verifier =
-        TokenVerifier::remote(ISSUER, AUDIENCE, &app.url("/.well-known/jwks.json")).unwrap();
+    let verifier = TokenVerifier::remote(
+        ISSUER,
+        AUDIENCE,
+        &app.url("/.well-known/jwks.json"),
+        "storefront-test/0",
+    )
+    .unwrap();
     let claims = verifier
         .verify(body["access_token"].as_str().unwrap())
         .await

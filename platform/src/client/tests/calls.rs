@@ -4,7 +4,7 @@ use axum::response::IntoResponse;
 use http::{Method, StatusCode};
 use serde::Deserialize;
 
-use super::{fake::Reply, Harness, DEPENDENCY};
+use super::{fake::Reply, Harness, DEPENDENCY, USER_AGENT};
 use crate::{client::ClientError, error::ApiError};
 
 #[derive(Debug, Deserialize, PartialEq)]
@@ -37,6 +37,24 @@ async fn the_request_id_and_the_service_token_are_sent_with_every_call() {
     for call in &seen {
         assert_eq!(call.authorization.as_deref(), Some("Bearer token-1"));
     }
+}
+
+#[tokio::test]
+async fn every_call_and_token_fetch_names_the_calling_service_in_its_user_agent() {
+    let h = Harness::start().await;
+
+    h.client
+        .call(Method::GET, "/inventory/SKU-1")
+        .send()
+        .await
+        .unwrap();
+
+    let seen = h.dependency.seen();
+    assert_eq!(seen[0].user_agent.as_deref(), Some(USER_AGENT));
+    assert_eq!(
+        h.dependency.token_user_agents(),
+        [Some(USER_AGENT.to_owned())]
+    );
 }
 
 #[tokio::test]

@@ -39,6 +39,7 @@ pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
     pub request_id: Option<String>,
+    pub user_agent: Option<String>,
     pub content_type: Option<String>,
     pub body: Bytes,
 }
@@ -65,6 +66,8 @@ struct Counts {
 struct Shared {
     behaviour: Mutex<Behaviour>,
     seen: Mutex<Vec<Seen>>,
+    /// The User-Agent of each request the token endpoint received.
+    token_user_agents: Mutex<Vec<Option<String>>>,
     counts: Counts,
 }
 
@@ -93,6 +96,7 @@ impl FakeDependency {
                 token_failure: None,
             }),
             seen: Mutex::new(Vec::new()),
+            token_user_agents: Mutex::new(Vec::new()),
             counts: Counts::default(),
         });
         let app = Router::new()
@@ -134,10 +138,23 @@ impl FakeDependency {
     pub fn seen(&self) -> Vec<Seen> {
         self.shared.seen.lock().unwrap().clone()
     }
+
+    pub fn token_user_agents(&self) -> Vec<Option<String>> {
+        self.shared.token_user_agents.lock().unwrap().clone()
+    }
 }
 
-async fn issue_token(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
+async fn issue_token(
+    State(shared): State<Arc<Shared>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let n = shared.counts.token_fetches.fetch_add(1, Ordering::SeqCst) + 1;
+    let user_agent = headers
+        .get(http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    shared.token_user_agents.lock().unwrap().push(user_agent);
     let (delay, failure, expires_in) = {
         let b = shared.behaviour.lock().unwrap();
         (b.token_delay, b.token_failure, b.token_expires_in)
@@ -183,6 +200,7 @@ async fn answer(
         path: uri.to_string(),
         authorization: authorization.clone(),
         request_id: header("x-request-id"),
+        user_agent: header("user-agent"),
         content_type: header("content-type"),
         body,
     });

@@ -17,6 +17,9 @@ use fake::{FakeDependency, CLIENT_ID, CLIENT_SECRET};
 /// The dependency every test calls.
 const DEPENDENCY: &str = "inventory";
 
+/// What the calling service calls itself.
+const USER_AGENT: &str = "storefront-order/0.1.0";
+
 /// Small numbers, so retries and open periods take milliseconds (the timeout
 /// stays generous: tests that time out set their own).
 fn quick_settings() -> ClientSettings {
@@ -76,6 +79,7 @@ fn token_source(registration_url: &str, settings: ClientSettings) -> TokenSource
         CLIENT_ID.to_owned(),
         SecretString::from(CLIENT_SECRET),
         settings,
+        USER_AGENT,
     )
 }
 
