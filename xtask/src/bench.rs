@@ -16,7 +16,7 @@ use sqlx::{Connection, PgConnection};
 use tokio::process::Child;
 
 use crate::local::{cargo, repo_root, run_status, target_dir, Backends, AWS_REGION};
-use crate::services::{Service, ServiceEnv, SENDER_DOMAIN, SERVICES};
+use crate::services::{services, Service, ServiceEnv, SENDER_DOMAIN};
 use crate::{backing, moto, net};
 
 const PROFILE: &str = "bench";
@@ -69,8 +69,8 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<()> {
     if !args.no_build {
         let mut build = cargo()?;
         build.args(["build", "--profile", PROFILE, "-p", "bench"]);
-        for service in SERVICES {
-            build.args(["-p", service.package]);
+        for service in services() {
+            build.args(["-p", &service.crate_name]);
         }
         if !run_status(&mut build)? {
             bail!("building with the bench profile failed");
@@ -194,7 +194,7 @@ async fn bench(
         "Run {run_id}: services, logs and data in {}",
         run_dir.display()
     );
-    for service in SERVICES {
+    for service in services() {
         recreate_database(&backends.database_url, &database(service)).await?;
     }
     let aws = platform::config::AwsSettings {
@@ -208,12 +208,12 @@ async fn bench(
     // A port the system just called free can be handed out again on the
     // next call (it happened: registration and catalog got the same one).
     let mut ports = BTreeMap::new();
-    for service in SERVICES {
+    for service in services() {
         let mut port = net::free_port()?;
         while ports.values().any(|p| *p == port) {
             port = net::free_port()?;
         }
-        ports.insert(service.name, port);
+        ports.insert(service.name.as_str(), port);
     }
     let mut platform = Platform {
         args,
@@ -234,7 +234,7 @@ async fn bench(
     let outcome = platform.run_scenarios(plan).await;
     platform.stop_all().await;
     platform.generator("cleanup").status().ok();
-    for service in SERVICES {
+    for service in services() {
         if let Err(e) = drop_database(&backends.database_url, &database(service)).await {
             println!("could not drop {}: {e:#}", database(service));
         }
@@ -250,7 +250,7 @@ fn database(service: &Service) -> String {
 impl Platform<'_> {
     async fn run_scenarios(&mut self, plan: &[Planned]) -> anyhow::Result<()> {
         let first_gate = plan.first().is_none_or(|p| p.flash_sale_gate);
-        for service in SERVICES {
+        for service in services() {
             let running = self.start(service, first_gate).await?;
             self.running.push(running);
         }
@@ -308,7 +308,7 @@ impl Platform<'_> {
     }
 
     fn url(&self, service: &Service) -> String {
-        format!("http://127.0.0.1:{}", self.ports[service.name])
+        format!("http://127.0.0.1:{}", self.ports[service.name.as_str()])
     }
 
     async fn start(&self, service: &'static Service, gate: bool) -> anyhow::Result<Running> {
@@ -319,7 +319,7 @@ impl Platform<'_> {
             signing_keys: &self.signing_keys,
             order_secret_hash: &self.order_secret_hash,
         };
-        let mut cmd = env.command_at(service, self.bin_dir, &|s| self.ports[s.name])?;
+        let mut cmd = env.command_at(service, self.bin_dir, &|s| self.ports[s.name.as_str()])?;
         cmd.env(
             "DATABASE_URL",
             net::with_database(&self.backends.database_url, &database(service))?,
@@ -334,7 +334,7 @@ impl Platform<'_> {
         if service.name == "inventory" {
             cmd.env("FLASH_SALE_GATE", gate.to_string());
         }
-        if matches!(service.name, "inventory" | "order") {
+        if matches!(service.name.as_str(), "inventory" | "order") {
             cmd.env("DATABASE_MAX_CONNECTIONS", "16");
         }
         let log_path = self.run_dir.join(format!("{}.log", service.name));
@@ -349,8 +349,8 @@ impl Platform<'_> {
             .stderr(log)
             .kill_on_drop(true)
             .spawn()
-            .with_context(|| format!("starting {}", service.package))?;
-        let addr = net::HostPort::localhost(self.ports[service.name]);
+            .with_context(|| format!("starting {}", service.crate_name))?;
+        let addr = net::HostPort::localhost(self.ports[service.name.as_str()]);
         loop {
             let probe = addr.clone();
             if tokio::task::spawn_blocking(move || probe.http_ok("/health/ready")).await? {
@@ -387,10 +387,10 @@ impl Platform<'_> {
     }
 
     fn write_env(&self) -> anyhow::Result<()> {
-        let mut services = serde_json::Map::new();
+        let mut entries = serde_json::Map::new();
         for running in &self.running {
             let service = running.service;
-            services.insert(
+            entries.insert(
                 service.name.to_owned(),
                 json!({
                     "url": self.url(service),
@@ -402,14 +402,14 @@ impl Platform<'_> {
             );
         }
         let issuer = self.url(
-            SERVICES
+            services()
                 .iter()
-                .find(|s| s.issues_tokens)
+                .find(|s| s.issues_tokens())
                 .context("a token issuer")?,
         );
         let env = json!({
             "run_id": self.run_id,
-            "services": services,
+            "services": entries,
             "admin_database_url": self.backends.database_url,
             "redis_url": self.backends.redis_url,
             "moto_url": self.moto_url,
@@ -434,7 +434,7 @@ impl Platform<'_> {
         let old = self.running.remove(index);
         stop(old).await;
         println!("Restarting inventory with FLASH_SALE_GATE={gate}");
-        let service = SERVICES
+        let service = services()
             .iter()
             .find(|s| s.name == "inventory")
             .context("inventory")?;

@@ -16,7 +16,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use time::{format_description::well_known::Rfc3339, OffsetDateTime};
 
-use crate::services::{ADMIN_EMAIL, ADMIN_PASSWORD, SERVICES};
+use crate::services::{services, ADMIN_EMAIL, ADMIN_PASSWORD};
 
 pub const PROMO_CODE: &str = "WELCOME10";
 const PROMO_PERCENT_OFF: i64 = 10;
@@ -57,7 +57,7 @@ impl DemoArgs {
             .or(self.base_url.as_ref())
             .cloned()
             .unwrap_or_else(|| {
-                SERVICES
+                services()
                     .iter()
                     .find(|s| s.name == service)
                     .map(crate::services::Service::url)

@@ -9,7 +9,7 @@ use anyhow::{bail, Context};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
 use crate::local::{cargo, repo_root, run_status, Backends, AWS_REGION};
-use crate::services::{ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SENDER_DOMAIN, SERVICES};
+use crate::services::{services, ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SENDER_DOMAIN};
 use crate::supervise::Supervisor;
 use crate::{backing, moto, net};
 
@@ -32,8 +32,8 @@ async fn dev() -> anyhow::Result<()> {
     let moto = start_or_reuse_moto()?;
     let moto_url = moto::endpoint_url(MOTO_PORT);
 
-    for service in SERVICES {
-        platform::db::ensure_database(&backends.database_url, service.database)
+    for service in services() {
+        platform::db::ensure_database(&backends.database_url, &service.database)
             .await
             .with_context(|| format!("creating database `{}`", service.database))?;
     }
@@ -57,8 +57,8 @@ async fn dev() -> anyhow::Result<()> {
 
     let mut build = cargo()?;
     build.arg("build");
-    for service in SERVICES {
-        build.args(["-p", service.package]);
+    for service in services() {
+        build.args(["-p", &service.crate_name]);
     }
     if !run_status(&mut build)? {
         bail!("building the services failed");
@@ -74,8 +74,8 @@ async fn dev() -> anyhow::Result<()> {
         signing_keys: &signing_keys,
         order_secret_hash: &order_secret_hash,
     };
-    for service in SERVICES {
-        children.spawn(service.name, env.command(service)?)?;
+    for service in services() {
+        children.spawn(&service.name, env.command(service)?)?;
     }
     let outcome = supervise(&mut children, &mut stop, &moto_url, moto.is_none()).await;
     println!("Stopping services...");
@@ -165,7 +165,7 @@ fn local_signing_keys() -> anyhow::Result<String> {
 
 async fn wait_until_ready() -> anyhow::Result<()> {
     let deadline = Instant::now() + READY_TIMEOUT;
-    for service in SERVICES {
+    for service in services() {
         let addr = net::HostPort::localhost(service.port);
         loop {
             let probe = addr.clone();
@@ -189,9 +189,13 @@ async fn wait_until_ready() -> anyhow::Result<()> {
 fn print_summary(moto_url: &str, reused_moto: bool) {
     println!();
     println!("{:<14} {:<24} Swagger UI", "service", "URL");
-    for service in SERVICES {
+    for service in services() {
         let url = service.url();
-        println!("{:<14} {url:<24} {url}{}", service.name, service.docs_path);
+        println!(
+            "{:<14} {url:<24} {url}{}",
+            service.name,
+            service.docs_path()
+        );
     }
     println!();
     println!("admin:        {ADMIN_EMAIL} / {ADMIN_PASSWORD}");

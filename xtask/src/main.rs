@@ -3,24 +3,7 @@
 
 use std::process::ExitCode;
 
-mod actionlint;
-mod backing;
-mod bench;
-mod bootstrap_aws;
-mod browser;
-mod chaos;
-mod demo;
-mod dev;
-mod docker;
-mod infra;
-mod local;
-mod moto;
-mod net;
-mod services;
-mod supervise;
-mod test;
-mod tokens;
-mod venv;
+use xtask::{bench, bootstrap_aws, browser, chaos, demo, dev, test, tokens};
 
 #[derive(clap::Parser)]
 #[command(about = "Storefront developer commands")]

@@ -1,8 +1,12 @@
-//! The services `cargo xtask dev` runs, one row each, and the environment each one gets.
+//! The services `cargo xtask dev` runs (infra/services.yaml) and the
+//! environment each one gets: the names the manifest lists, local values.
 
+use std::{collections::BTreeMap, path::Path, sync::OnceLock};
+
+use anyhow::Context;
 use platform::messaging::Provisioned;
 
-use std::path::Path;
+use crate::manifest::{Manifest, ServiceEntry, Shape};
 
 use crate::local::{aws_env, repo_root, target_dir, Backends};
 use crate::net;
@@ -16,73 +20,32 @@ pub const SENDER_DOMAIN: &str = "storefront.test";
 pub const ORDER_CLIENT_ID: &str = "order-service";
 pub const ORDER_CLIENT_SECRET: &str = "local-order-service-secret";
 
-pub struct Service {
-    /// Also the key in `infra/messaging.yaml` and the Redis key prefix.
-    pub name: &'static str,
-    pub package: &'static str,
-    pub port: u16,
-    pub database: &'static str,
-    pub docs_path: &'static str,
-    /// The token issuer gets the signing keys and seeds the admin account.
-    pub issues_tokens: bool,
-}
+/// A service of `infra/services.yaml`.
+pub type Service = ServiceEntry;
 
-impl Service {
+impl ServiceEntry {
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
 }
 
-/// The five services (DESIGN.md "Services, ports and public paths").
-pub const SERVICES: &[Service] = &[
-    Service {
-        name: "registration",
-        package: "registration-service",
-        port: 8081,
-        database: "registration",
-        docs_path: "/docs/registration/",
-        issues_tokens: true,
-    },
-    Service {
-        name: "campaign",
-        package: "campaign-service",
-        port: 8082,
-        database: "campaign",
-        docs_path: "/docs/campaign/",
-        issues_tokens: false,
-    },
-    Service {
-        name: "catalog",
-        package: "catalog-service",
-        port: 8083,
-        database: "catalog",
-        docs_path: "/docs/catalog/",
-        issues_tokens: false,
-    },
-    Service {
-        name: "order",
-        package: "order-service",
-        port: 8084,
-        database: "orders",
-        docs_path: "/docs/order/",
-        issues_tokens: false,
-    },
-    Service {
-        name: "inventory",
-        package: "inventory-service",
-        port: 8085,
-        database: "inventory",
-        docs_path: "/docs/inventory/",
-        issues_tokens: false,
-    },
-];
+/// infra/services.yaml, read once (compiled in; xtask's tests check it).
+pub fn manifest() -> &'static Manifest {
+    static MANIFEST: OnceLock<Manifest> = OnceLock::new();
+    MANIFEST.get_or_init(|| Manifest::load().expect("infra/services.yaml is valid"))
+}
+
+/// The services, in the manifest's order.
+pub fn services() -> &'static [Service] {
+    &manifest().services
+}
 
 /// The one service that issues tokens; every other service verifies against it.
 fn token_issuer() -> &'static Service {
-    SERVICES
+    services()
         .iter()
-        .find(|s| s.issues_tokens)
-        .expect("the services table has a token issuer")
+        .find(|s| s.issues_tokens())
+        .expect("the manifest has a token issuer")
 }
 
 /// What every service process gets from the local platform.
@@ -109,63 +72,92 @@ impl ServiceEnv<'_> {
         bin_dir: &Path,
         port_of: &dyn Fn(&Service) -> u16,
     ) -> anyhow::Result<tokio::process::Command> {
-        let url = |s: &Service| format!("http://127.0.0.1:{}", port_of(s));
-        let url_of = |name: &str| {
-            SERVICES
-                .iter()
-                .find(|s| s.name == name)
-                .map(url)
-                .unwrap_or_default()
-        };
-        let issuer = url(token_issuer());
-        let mut cmd = tokio::process::Command::new(bin_dir.join(service.package));
+        let mut cmd = tokio::process::Command::new(bin_dir.join(&service.crate_name));
         cmd.current_dir(repo_root())
-            .env("PORT", port_of(service).to_string())
-            .env(
-                "DATABASE_URL",
-                net::with_database(&self.backends.database_url, service.database)?,
-            )
-            .env("REDIS_URL", &self.backends.redis_url)
-            .env("REDIS_KEY_PREFIX", service.name)
+            // The emulator's credentials too (runtime names, read by the SDK).
             .envs(aws_env(self.moto_url))
-            .env("JWT_ISSUER", &issuer)
-            .env("JWT_AUDIENCE", JWT_AUDIENCE)
-            .env("JWKS_URL", format!("{issuer}/.well-known/jwks.json"))
-            .env("LOG_FORMAT", "pretty")
+            .envs(self.environment(service, port_of)?)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".to_owned()),
             );
-        if let Some(arn) = self.provisioned.topic_arn(service.name) {
-            cmd.env("EVENTS_TOPIC_ARN", arn);
-        }
-        if let Some(url) = self.provisioned.queue_url(service.name) {
-            cmd.env("EVENTS_QUEUE_URL", url);
-        }
-        if service.name == "campaign" {
-            // Local only: links in local emails are signed with a fixed secret.
-            cmd.env("UNSUBSCRIBE_SECRET", "local-unsubscribe-secret")
-                .env("EMAIL_SENDER", format!("noreply@{SENDER_DOMAIN}"))
-                .env("ADMIN_ALERT_EMAIL", format!("ops@{SENDER_DOMAIN}"))
-                .env("PUBLIC_BASE_URL", url(service));
-        }
-        if service.name == "order" {
-            cmd.env("REGISTRATION_URL", url_of("registration"))
-                .env("CATALOG_URL", url_of("catalog"))
-                .env("INVENTORY_URL", url_of("inventory"))
-                .env("CAMPAIGN_URL", url_of("campaign"))
-                .env("SERVICE_CLIENT_ID", ORDER_CLIENT_ID)
-                .env("SERVICE_CLIENT_SECRET", ORDER_CLIENT_SECRET);
-        }
-        if service.issues_tokens {
-            let clients = serde_json::json!([
-                {"client_id": ORDER_CLIENT_ID, "secret_hash": self.order_secret_hash},
-            ]);
-            cmd.env("SERVICE_CLIENTS", clients.to_string())
-                .env("JWT_SIGNING_KEYS", self.signing_keys)
-                .env("ADMIN_EMAIL", ADMIN_EMAIL)
-                .env("ADMIN_PASSWORD", ADMIN_PASSWORD);
-        }
         Ok(cmd)
+    }
+
+    /// Exactly the settings infra/services.yaml lists for `service` in a
+    /// local shape, with their local values.
+    pub fn environment(
+        &self,
+        service: &Service,
+        port_of: &dyn Fn(&Service) -> u16,
+    ) -> anyhow::Result<BTreeMap<String, String>> {
+        manifest()
+            .given(service, Shape::Local)
+            .into_iter()
+            .map(|name| {
+                let value = self.local_value(service, &name, port_of)?.with_context(|| {
+                    format!(
+                        "infra/services.yaml gives {} the setting {name}, which `cargo xtask dev` has no local value for",
+                        service.name
+                    )
+                })?;
+                Ok((name, value))
+            })
+            .collect()
+    }
+
+    /// The local value of the setting `name` of `service`, if it has one.
+    fn local_value(
+        &self,
+        service: &Service,
+        name: &str,
+        port_of: &dyn Fn(&Service) -> u16,
+    ) -> anyhow::Result<Option<String>> {
+        let url = |s: &Service| format!("http://127.0.0.1:{}", port_of(s));
+        let issuer = url(token_issuer());
+        let aws = aws_env(self.moto_url);
+        let aws_value = |key: &str| aws.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone());
+        let called_url = |callee: &str| {
+            service
+                .calls
+                .iter()
+                .find(|c| c.eq_ignore_ascii_case(callee))
+                .and_then(|c| services().iter().find(|s| &s.name == c))
+                .map(url)
+        };
+        Ok(match name {
+            "PORT" => Some(port_of(service).to_string()),
+            "DATABASE_URL" => Some(net::with_database(
+                &self.backends.database_url,
+                &service.database,
+            )?),
+            "REDIS_URL" => Some(self.backends.redis_url.clone()),
+            "REDIS_KEY_PREFIX" => Some(service.name.clone()),
+            "AWS_REGION" | "AWS_ENDPOINT_URL" => aws_value(name),
+            "JWT_ISSUER" => Some(issuer.clone()),
+            "JWT_AUDIENCE" => Some(JWT_AUDIENCE.to_owned()),
+            "JWKS_URL" => Some(format!("{issuer}/.well-known/jwks.json")),
+            "LOG_FORMAT" => Some("pretty".to_owned()),
+            "SHOP_CURRENCY" => Some("USD".to_owned()),
+            "EVENTS_TOPIC_ARN" => self.provisioned.topic_arn(&service.name).map(str::to_owned),
+            "EVENTS_QUEUE_URL" => self.provisioned.queue_url(&service.name).map(str::to_owned),
+            // Local only: links in local emails are signed with a fixed secret.
+            "UNSUBSCRIBE_SECRET" => Some("local-unsubscribe-secret".to_owned()),
+            "EMAIL_SENDER" => Some(format!("noreply@{SENDER_DOMAIN}")),
+            "ADMIN_ALERT_EMAIL" => Some(format!("ops@{SENDER_DOMAIN}")),
+            "PUBLIC_BASE_URL" => Some(url(service)),
+            "SERVICE_CLIENT_ID" => Some(ORDER_CLIENT_ID.to_owned()),
+            "SERVICE_CLIENT_SECRET" => Some(ORDER_CLIENT_SECRET.to_owned()),
+            "SERVICE_CLIENTS" => Some(
+                serde_json::json!([
+                    {"client_id": ORDER_CLIENT_ID, "secret_hash": self.order_secret_hash},
+                ])
+                .to_string(),
+            ),
+            "JWT_SIGNING_KEYS" => Some(self.signing_keys.to_owned()),
+            "ADMIN_EMAIL" => Some(ADMIN_EMAIL.to_owned()),
+            "ADMIN_PASSWORD" => Some(ADMIN_PASSWORD.to_owned()),
+            other => other.strip_suffix("_URL").and_then(called_url),
+        })
     }
 }

@@ -1,7 +1,7 @@
 //! The Docker setup keeps up with the design, read from the files themselves
 //! (there is no Docker engine here):
-//! - `gateway::` the gateway (docker/gateway.conf) routes exactly DESIGN.md's
-//!   public path prefixes, each with everything below it, to its service's
+//! - `gateway::` the gateway (docker/gateway.conf) routes exactly the public
+//!   path prefixes of infra/services.yaml, each with everything below it, to its service's
 //!   port, and answers every other path (each service's /metrics and
 //!   /health/*, lookalike prefixes) with the load balancer's 404, as the ALB
 //!   rules in infra/ do;
@@ -14,66 +14,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 use serde_yaml::Value;
+use xtask::manifest::ServiceEntry;
 
-struct Service {
-    /// The compose service, the gateway upstream and the key in infra/messaging.yaml.
-    name: &'static str,
-    port: u16,
-    database: &'static str,
-    prefixes: &'static [&'static str],
+/// The services of infra/services.yaml (the one list; Terraform builds the
+/// load balancer's rules from it, infra/tests/check_structure.py checks that).
+fn design() -> &'static [ServiceEntry] {
+    xtask::services::services()
 }
-
-impl Service {
-    fn package(&self) -> String {
-        format!("{}-service", self.name)
-    }
-}
-
-/// DESIGN.md, "Services, ports and public paths" (copied; keep in step: the
-/// `design` tests compare it with the ALB's table in infra/ and with
-/// DESIGN.md itself where it sits beside the repository).
-const DESIGN: &[Service] = &[
-    Service {
-        name: "registration",
-        port: 8081,
-        database: "registration",
-        prefixes: &[
-            "/customers",
-            "/auth",
-            "/.well-known/jwks.json",
-            "/docs/registration",
-        ],
-    },
-    Service {
-        name: "campaign",
-        port: 8082,
-        database: "campaign",
-        prefixes: &["/campaigns", "/promo-codes", "/emails", "/docs/campaign"],
-    },
-    Service {
-        name: "catalog",
-        port: 8083,
-        database: "catalog",
-        prefixes: &["/products", "/categories", "/docs/catalog"],
-    },
-    Service {
-        name: "order",
-        port: 8084,
-        database: "orders",
-        prefixes: &["/cart", "/orders", "/reports", "/docs/order"],
-    },
-    Service {
-        name: "inventory",
-        port: 8085,
-        database: "inventory",
-        prefixes: &[
-            "/inventory",
-            "/reservations",
-            "/flash-sales",
-            "/docs/inventory",
-        ],
-    },
-];
 
 /// What every service answers on its own port and the ALB does not route.
 const PRIVATE_PATHS: &[&str] = &["/metrics", "/health/live", "/health/ready"];
@@ -88,58 +35,6 @@ fn repo_root() -> PathBuf {
 fn read(relative: &str) -> String {
     let path = repo_root().join(relative);
     std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()))
-}
-
-/// (service, port, database, prefixes), comparable across sources.
-type Table = BTreeMap<String, (u16, String, Vec<String>)>;
-
-fn design_table() -> Table {
-    DESIGN
-        .iter()
-        .map(|s| {
-            let prefixes = s.prefixes.iter().map(|p| (*p).to_owned()).collect();
-            (s.name.to_owned(), (s.port, s.database.to_owned(), prefixes))
-        })
-        .collect()
-}
-
-/// The text between `start` and the next `end` after it.
-fn between<'a>(text: &'a str, start: &str, end: &str) -> Option<&'a str> {
-    let from = text.find(start)? + start.len();
-    let len = text[from..].find(end)?;
-    Some(&text[from..from + len])
-}
-
-mod design {
-    use super::*;
-
-    /// The `services` table of infra/modules/storefront/main.tf, from which
-    /// the ALB's listener rules are made (one line per service).
-    fn load_balancer_table() -> Table {
-        read("infra/modules/storefront/main.tf")
-            .lines()
-            .filter(|line| line.contains("path_prefixes = ["))
-            .map(|line| {
-                let name = line.split('=').next().unwrap().trim().to_owned();
-                let port = between(line, "port = ", ",").expect(line).trim();
-                let database = between(line, "database = \"", "\"").expect(line);
-                let prefixes = between(line, "path_prefixes = [", "]")
-                    .expect(line)
-                    .split(',')
-                    .map(|p| p.trim().trim_matches('"').to_owned())
-                    .collect();
-                (
-                    name,
-                    (port.parse().expect(line), database.to_owned(), prefixes),
-                )
-            })
-            .collect()
-    }
-
-    #[test]
-    fn the_copied_design_table_equals_the_load_balancer_rules_in_infra() {
-        assert_eq!(load_balancer_table(), design_table());
-    }
 }
 
 /// A small reader for the nginx configuration language: directives with
@@ -397,14 +292,14 @@ mod gateway {
     #[test]
     fn every_public_prefix_and_everything_below_it_reaches_its_service_port() {
         let gateway = Gateway::load();
-        for service in DESIGN {
+        for service in design() {
             let expected = Action::Proxy {
                 host: service.name.to_owned(),
                 port: service.port,
             };
-            for prefix in service.prefixes {
+            for prefix in &service.paths {
                 for path in [
-                    (*prefix).to_owned(),
+                    prefix.clone(),
                     format!("{prefix}/"),
                     format!("{prefix}/some/thing.json"),
                 ] {
@@ -429,8 +324,8 @@ mod gateway {
             ]
             .map(str::to_owned),
         );
-        for service in DESIGN {
-            for prefix in service.prefixes {
+        for service in design() {
+            for prefix in &service.paths {
                 // Lookalikes: a prefix is a path segment, not a string prefix.
                 paths.push(format!("{prefix}x"));
                 paths.push(format!("{prefix}-admin"));
@@ -450,9 +345,9 @@ mod gateway {
             .iter()
             .map(|l| (l.kind, l.path.as_str()))
             .collect();
-        let mut expected: BTreeSet<(Match, String)> = DESIGN
+        let mut expected: BTreeSet<(Match, String)> = design()
             .iter()
-            .flat_map(|s| s.prefixes.iter())
+            .flat_map(|s| s.paths.iter())
             .flat_map(|p| {
                 [
                     (Match::Exact, (*p).to_owned()),
@@ -552,15 +447,15 @@ mod compose {
     #[test]
     fn each_service_is_built_from_its_package_and_published_on_its_design_port() {
         let compose = compose();
-        for s in DESIGN {
-            let service = service(&compose, s.name);
+        for s in design() {
+            let service = service(&compose, &s.name);
             let build = &service["build"];
             assert_eq!(text(&build["context"]).as_deref(), Some(".."), "{}", s.name);
             assert_eq!(
                 text(&build["dockerfile"]).as_deref(),
                 Some("docker/Dockerfile")
             );
-            assert_eq!(text(&build["args"]["SERVICE"]), Some(s.package()));
+            assert_eq!(text(&build["args"]["SERVICE"]), Some(s.crate_name.clone()));
             assert_eq!(text(&build["args"]["PORT"]), Some(s.port.to_string()));
             assert_eq!(env(service).get("PORT"), Some(&s.port.to_string()));
             let published = format!("127.0.0.1:{0}:{0}", s.port);
@@ -575,15 +470,15 @@ mod compose {
     #[test]
     fn each_service_uses_its_own_database_and_redis_key_prefix() {
         let compose = compose();
-        for s in DESIGN {
-            let env = env(service(&compose, s.name));
+        for s in design() {
+            let env = env(service(&compose, &s.name));
             assert_eq!(
                 env.get("DATABASE_URL"),
                 Some(&format!("postgres://postgres@postgres:5432/{}", s.database)),
             );
             assert_eq!(
                 env.get("REDIS_KEY_PREFIX").map(String::as_str),
-                Some(s.name)
+                Some(s.name.as_str())
             );
             assert_eq!(
                 env.get("REDIS_URL").map(String::as_str),
@@ -591,7 +486,7 @@ mod compose {
             );
         }
         let init = read("docker/postgres/init-databases.sql");
-        for s in DESIGN {
+        for s in design() {
             let statement = format!("CREATE DATABASE {};", s.database);
             assert!(
                 init.contains(&statement),
@@ -620,8 +515,8 @@ mod compose {
         let region = &bootstrap_env["AWS_REGION"];
 
         let topology = Topology::repository().expect("infra/messaging.yaml");
-        for s in DESIGN {
-            let env = env(service(&compose, s.name));
+        for s in design() {
+            let env = env(service(&compose, &s.name));
             assert_eq!(
                 &env["AWS_ENDPOINT_URL"], endpoint,
                 "{} and the bootstrap share moto",
@@ -635,7 +530,7 @@ mod compose {
                 .then(|| {
                     format!(
                         "arn:aws:sns:{region}:{MOTO_ACCOUNT}:{}",
-                        topic_name(prefix, s.name)
+                        topic_name(prefix, &s.name)
                     )
                 });
             assert_eq!(env.get("EVENTS_TOPIC_ARN"), topic.as_ref(), "{}", s.name);
@@ -644,7 +539,7 @@ mod compose {
                 .queues
                 .iter()
                 .any(|q| q.service == s.name)
-                .then(|| format!("{endpoint}/{MOTO_ACCOUNT}/{}", queue_name(prefix, s.name)));
+                .then(|| format!("{endpoint}/{MOTO_ACCOUNT}/{}", queue_name(prefix, &s.name)));
             assert_eq!(env.get("EVENTS_QUEUE_URL"), queue.as_ref(), "{}", s.name);
             if queue.is_some() {
                 assert_ne!(
@@ -653,7 +548,7 @@ mod compose {
                 );
             }
         }
-        let known: BTreeSet<&str> = DESIGN.iter().map(|s| s.name).collect();
+        let known: BTreeSet<&str> = design().iter().map(|s| s.name.as_str()).collect();
         let declared = topology
             .topics
             .iter()
@@ -671,8 +566,8 @@ mod compose {
     fn services_start_once_backends_are_healthy_and_the_bootstrap_has_finished() {
         let compose = compose();
         let condition = |service: &Value, on: &str| text(&service["depends_on"][on]["condition"]);
-        for s in DESIGN {
-            let service = service(&compose, s.name);
+        for s in design() {
+            let service = service(&compose, &s.name);
             assert_eq!(
                 condition(service, "postgres").as_deref(),
                 Some("service_healthy")
@@ -695,9 +590,9 @@ mod compose {
             assert!(!strings(check).is_empty(), "{backend} has a health check");
         }
         let gateway = service(&compose, "gateway");
-        for s in DESIGN {
+        for s in design() {
             assert_eq!(
-                condition(gateway, s.name).as_deref(),
+                condition(gateway, &s.name).as_deref(),
                 Some("service_healthy")
             );
         }
@@ -711,7 +606,7 @@ mod compose {
             .contains(&"./gateway.conf:/etc/nginx/conf.d/default.conf:ro".to_owned()));
         assert!(strings(&container["ports"]).contains(&"127.0.0.1:8080:8080".to_owned()));
         let gateway = Gateway::load();
-        assert_eq!(gateway.upstreams.len(), DESIGN.len());
+        assert_eq!(gateway.upstreams.len(), design().len());
         for (host, port) in gateway.upstreams.values() {
             let env = env(service(&compose, host));
             assert_eq!(
@@ -723,18 +618,24 @@ mod compose {
     }
 
     #[test]
-    fn services_verify_tokens_against_registration_and_call_each_other_by_compose_name() {
+    fn services_verify_tokens_against_registration_and_call_the_services_they_list_by_compose_name()
+    {
         let compose = compose();
-        for s in DESIGN {
-            let env = env(service(&compose, s.name));
+        for s in design() {
+            let env = env(service(&compose, &s.name));
+            let verifies = s.calls.iter().any(|c| c == "registration");
             assert_eq!(
                 env.get("JWKS_URL").map(String::as_str),
-                Some("http://registration:8081/.well-known/jwks.json")
+                verifies.then_some("http://registration:8081/.well-known/jwks.json"),
+                "{}",
+                s.name
             );
-            for other in DESIGN {
+            for other in design() {
                 let var = format!("{}_URL", other.name.to_uppercase());
                 let url = format!("http://{}:{}", other.name, other.port);
-                assert_eq!(env.get(&var), Some(&url), "{} {var}", s.name);
+                // Only a service that takes client-credentials tokens calls others by URL.
+                let listed = s.settings.environment.contains(&var);
+                assert_eq!(env.get(&var), listed.then_some(&url), "{} {var}", s.name);
             }
         }
     }
@@ -844,5 +745,49 @@ mod dockerfile {
             .rfind(|i| i.starts_with("CMD "))
             .expect("a CMD");
         assert!(cmd.contains("$SERVICE"), "{cmd}");
+    }
+
+    /// The path every Postgres URL Terraform writes names in `sslrootcert`.
+    const RDS_BUNDLE: &str = "/etc/ssl/certs/rds-global-bundle.pem";
+
+    #[test]
+    fn the_runtime_image_holds_the_rds_ca_bundle_the_terraform_database_urls_verify_against() {
+        let instructions = instructions();
+        let runtime = runtime_stage(&instructions);
+        let bundle = runtime
+            .iter()
+            .find(|i| i.ends_with(&format!(" {RDS_BUNDLE}")))
+            .unwrap_or_else(|| panic!("the runtime stage puts the RDS bundle at {RDS_BUNDLE}"));
+        assert!(
+            bundle.contains("https://truststore.pki.rds.amazonaws.com/"),
+            "fetched from AWS's trust store at build time: {bundle}"
+        );
+        assert!(
+            bundle.contains("--chmod=0444"),
+            "readable by the unprivileged user: {bundle}"
+        );
+        assert!(
+            read("infra/modules/rds/main.tf").contains("?sslmode=verify-full&sslrootcert="),
+            "the database URLs of infra/modules/rds verify the server"
+        );
+        let terraform = walk_tf(&repo_root().join("infra"));
+        assert!(
+            terraform.contains(&format!("\"{RDS_BUNDLE}\"")),
+            "the Terraform names {RDS_BUNDLE} as the CA bundle path"
+        );
+    }
+
+    /// Every `.tf` file under `dir`, concatenated.
+    fn walk_tf(dir: &Path) -> String {
+        let mut text = String::new();
+        for entry in std::fs::read_dir(dir).unwrap().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                text.push_str(&walk_tf(&path));
+            } else if path.extension().is_some_and(|e| e == "tf") {
+                text.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+        text
     }
 }
