@@ -1,6 +1,9 @@
-# Run once per AWS account, with local state, before any environment:
-# the S3 bucket that holds every environment's Terraform state. Locking
-# uses S3 conditional writes (use_lockfile), so no DynamoDB table.
+# Run once per AWS account, by an administrator, before any environment
+# (docs/deploy.md, "From an empty AWS account"): the S3 bucket and KMS key
+# that hold every environment's Terraform state (locking uses S3 conditional
+# writes, use_lockfile, so no DynamoDB table), and in github.tf the GitHub
+# OIDC provider and the roles the workflows assume. Its own state starts
+# local and may then move into the bucket it made (docs/deploy.md).
 
 terraform {
   required_version = ">= 1.10"
@@ -17,8 +20,9 @@ provider "aws" {
 }
 
 variable "region" {
-  type    = string
-  default = "eu-west-1"
+  description = "Region of the state bucket and of both environments (the repository variable AWS_REGION)."
+  type        = string
+  default     = "eu-west-1"
 }
 
 data "aws_caller_identity" "current" {}
@@ -130,7 +134,13 @@ resource "aws_s3_bucket_policy" "state" {
 }
 
 output "state_bucket" {
-  value = aws_s3_bucket.state.id
+  description = "The repository variable TF_STATE_BUCKET (-backend-config=bucket=...)."
+  value       = aws_s3_bucket.state.id
+}
+
+output "state_kms_key_arn" {
+  description = "The repository variable TF_STATE_KMS_KEY_ARN (-backend-config=kms_key_id=...)."
+  value       = aws_kms_key.state.arn
 }
 
 output "region" {

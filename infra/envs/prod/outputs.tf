@@ -22,6 +22,18 @@ output "cluster_name" {
   value = module.storefront.cluster_name
 }
 
+output "ecr_repository_prefix" {
+  value = module.storefront.ecr_repository_prefix
+}
+
+output "task_definition_families" {
+  value = module.storefront.task_definition_families
+}
+
+output "emailer_function_name" {
+  value = module.storefront.emailer_function_name
+}
+
 output "operator_secret_names" {
   value = module.storefront.operator_secret_names
 }

@@ -12,9 +12,11 @@ terraform {
     }
   }
 
-  # Remote state with S3-native locking. The bucket (created by
-  # infra/bootstrap) and its region are given at init (docs/deploy.md):
-  #   terraform init -backend-config="bucket=..." -backend-config="region=..."
+  # Remote state with S3-native locking. The bucket and its KMS key (created
+  # by infra/bootstrap) and the region are given at init (docs/deploy.md;
+  # .github/workflows/infra.yml passes them from repository variables):
+  #   terraform init -backend-config="bucket=..." -backend-config="region=..." \
+  #     -backend-config="kms_key_id=..."
   backend "s3" {
     key          = "storefront/prod/terraform.tfstate"
     encrypt      = true

@@ -1,5 +1,6 @@
-# One repository per service: immutable tags (releases are tagged with the
-# commit), scan on push, KMS encryption, old images expired.
+# One repository per service, `<name_prefix>/<service>`: immutable tags
+# (releases are tagged with the commit), scan on push, KMS encryption,
+# untagged images expired.
 
 resource "aws_ecr_repository" "this" {
   for_each             = toset(var.repositories)
@@ -17,6 +18,10 @@ resource "aws_ecr_repository" "this" {
   }
 }
 
+# Only untagged images expire (layers left behind by a rebuild). A tagged
+# image is a release (its commit) that a task definition revision, the
+# emailer Lambda or a rollback may still name, including the image_tag that
+# Terraform's own revisions name, so none is ever expired.
 resource "aws_ecr_lifecycle_policy" "this" {
   for_each   = aws_ecr_repository.this
   repository = each.value.name
@@ -25,14 +30,8 @@ resource "aws_ecr_lifecycle_policy" "this" {
     rules = [
       {
         rulePriority = 1
-        description  = "Untagged images go after a week"
+        description  = "Untagged images go after a week; tagged releases stay"
         selection    = { tagStatus = "untagged", countType = "sinceImagePushed", countUnit = "days", countNumber = 7 }
-        action       = { type = "expire" }
-      },
-      {
-        rulePriority = 2
-        description  = "Keep the last ${var.keep_images} releases (rollback targets)"
-        selection    = { tagStatus = "any", countType = "imageCountMoreThan", countNumber = var.keep_images }
         action       = { type = "expire" }
       },
     ]

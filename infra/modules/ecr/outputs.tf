@@ -5,3 +5,7 @@ output "repository_urls" {
 output "repository_arns" {
   value = { for k, r in aws_ecr_repository.this : k => r.arn }
 }
+
+output "repository_names" {
+  value = { for k, r in aws_ecr_repository.this : k => r.name }
+}

@@ -4,17 +4,12 @@ variable "name_prefix" {
 }
 
 variable "repositories" {
-  description = "One per service."
+  description = "One per service: its name in infra/services.yaml."
   type        = list(string)
 }
 
 variable "kms_key_arn" {
   type = string
-}
-
-variable "keep_images" {
-  type    = number
-  default = 30
 }
 
 variable "force_delete" {

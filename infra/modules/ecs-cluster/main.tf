@@ -1,4 +1,11 @@
-# The Fargate cluster all five services (and scheduled tasks) run in.
+# The Fargate cluster all five services (and scheduled tasks) run in, and the
+# Cloud Map namespace their Service Connect names live in: inside the VPC
+# each service is `http://<name>:<port>` (infra/services.yaml).
+
+resource "aws_service_discovery_http_namespace" "this" {
+  name        = var.name
+  description = "Service Connect names of ${var.name}'s services"
+}
 
 resource "aws_ecs_cluster" "this" {
   name = var.name
@@ -6,6 +13,10 @@ resource "aws_ecs_cluster" "this" {
   setting {
     name  = "containerInsights"
     value = "enabled"
+  }
+
+  service_connect_defaults {
+    namespace = aws_service_discovery_http_namespace.this.arn
   }
 }
 

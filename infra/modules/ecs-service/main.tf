@@ -1,13 +1,17 @@
 # One microservice on Fargate: task definition, service behind its ALB
-# target group, security group, log group, IAM roles scoped to this
-# service's own topic, queue, secrets and image, and autoscaling.
+# target group and in Service Connect, security group, log group, IAM roles
+# scoped to this service's own topic, queue, secrets and image, and
+# autoscaling.
+#
+# Terraform owns the task definition (environment, secrets, sizes): the
+# family is `<name_prefix>-<service>`, and the service pipeline registers
+# each release as the family's latest revision with only the image swapped
+# (docs/deploy.md, "Who owns the task definition").
 
 data "aws_region" "current" {}
 
 locals {
   name = "${var.name_prefix}-${var.service}"
-
-  environment = merge(var.environment, { PORT = tostring(var.port) })
 
   # Values Terraform generates (DATABASE_URL, REDIS_URL...) share one secret;
   # the others are set by an operator (docs/deploy.md). Names are not secret.
@@ -50,9 +54,10 @@ resource "aws_ecs_task_definition" "this" {
     essential              = true
     readonlyRootFilesystem = true
     # The service drains in-flight requests for up to 25 s after SIGTERM.
-    stopTimeout  = var.stop_timeout_seconds
-    portMappings = [{ containerPort = var.port, protocol = "tcp" }]
-    environment  = [for k in sort(keys(local.environment)) : { name = k, value = local.environment[k] }]
+    stopTimeout = var.stop_timeout_seconds
+    # Named for Service Connect (port_name below).
+    portMappings = [{ name = var.service, containerPort = var.port, protocol = "tcp", appProtocol = "http" }]
+    environment  = [for k in sort(keys(var.environment)) : { name = k, value = var.environment[k] }]
     secrets      = local.container_secrets
     logConfiguration = {
       logDriver = "awslogs"
@@ -95,9 +100,37 @@ resource "aws_ecs_service" "this" {
     container_port   = var.port
   }
 
+  # Inside the VPC the other services reach this one as
+  # http://<service>:<port>, through the Service Connect proxies, not the ALB.
+  service_connect_configuration {
+    enabled   = true
+    namespace = var.service_connect_namespace_arn
+
+    service {
+      port_name      = var.service
+      discovery_name = var.service
+
+      client_alias {
+        port     = var.port
+        dns_name = var.service
+      }
+    }
+
+    log_configuration {
+      log_driver = "awslogs"
+      options = {
+        awslogs-group         = aws_cloudwatch_log_group.this.name
+        awslogs-region        = data.aws_region.current.name
+        awslogs-stream-prefix = "service-connect"
+      }
+    }
+  }
+
   lifecycle {
-    # Autoscaling owns the count; releases register new task definition
-    # revisions from CI (docs/deploy.md), so Terraform does not roll them back.
+    # Autoscaling owns the count. The pipeline deploys each release as a new
+    # revision of this family (Terraform's latest settings, the new image),
+    # so an apply must not roll the running image back: a settings change
+    # Terraform registers runs from the next pipeline deploy on.
     ignore_changes = [desired_count, task_definition]
   }
 }
@@ -117,9 +150,11 @@ resource "aws_vpc_security_group_ingress_rule" "alb" {
   referenced_security_group_id = var.alb_security_group_id
 }
 
+# Service-to-service rules (Service Connect, from the manifest's `calls`) are
+# made by modules/storefront, which knows every service's security group.
 resource "aws_vpc_security_group_egress_rule" "https" {
   security_group_id = aws_security_group.this.id
-  description       = "HTTPS: AWS APIs, the other services through the ALB, the JWKS"
+  description       = "HTTPS: AWS APIs and the Service Connect control plane"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443

@@ -87,6 +87,11 @@ variable "cluster_name" {
   type = string
 }
 
+variable "service_connect_namespace_arn" {
+  description = "Cloud Map namespace in which Service Connect names this service `<service>`."
+  type        = string
+}
+
 variable "vpc_id" {
   type = string
 }
@@ -118,9 +123,19 @@ variable "target_group_arn_suffix" {
 }
 
 variable "environment" {
-  description = "Plain environment variables (PORT is added)."
+  description = "Plain environment variables, exactly what the container gets (PORT among them, equal to port)."
   type        = map(string)
   default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.environment : v != null && v != ""])
+    error_message = "Every environment variable needs a value: a name infra/services.yaml lists has none in modules/storefront's setting_values."
+  }
+
+  validation {
+    condition     = lookup(var.environment, "PORT", tostring(var.port)) == tostring(var.port)
+    error_message = "PORT must be the service's port."
+  }
 }
 
 variable "generated_secrets" {

@@ -50,6 +50,13 @@ resource "aws_lambda_function" "this" {
     log_format = "Text"
     log_group  = aws_cloudwatch_log_group.this.name
   }
+
+  lifecycle {
+    # Terraform sets the first image; the campaign pipeline deploys each
+    # release (update-function-code), so an apply must not roll it back.
+    # Settings (environment) stay Terraform's and apply at once.
+    ignore_changes = [image_uri]
+  }
 }
 
 resource "aws_lambda_event_source_mapping" "queue" {

@@ -4,7 +4,7 @@ variable "name" {
 }
 
 variable "image" {
-  description = "The campaign-service image URI with tag."
+  description = "The campaign-service image URI with tag the function is created with; later releases come from the campaign pipeline."
   type        = string
 }
 

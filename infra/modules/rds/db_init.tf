@@ -1,7 +1,9 @@
 # db-init: a one-off Fargate task (run after each apply that adds a
 # service or changes a password; it is idempotent) that creates each
 # service's role and database and sets the role's password. It reads the
-# master credentials and the service passwords from Secrets Manager.
+# master credentials and the service passwords from Secrets Manager, and
+# verifies the server like the services do (verify-full against the RDS CA
+# bundle, fetched into its scratch volume first).
 
 data "aws_region" "current" {}
 
@@ -48,16 +50,25 @@ resource "aws_ecs_task_definition" "db_init" {
   memory                   = 512
   execution_role_arn       = aws_iam_role.db_init.arn
 
+  # Fargate task storage, writable although the root filesystem is not.
+  volume {
+    name = "scratch"
+  }
+
   container_definitions = jsonencode([{
     name                   = "db-init"
     image                  = var.db_init_image
     essential              = true
     readonlyRootFilesystem = true
-    command                = ["sh", "-c", "printf '%s\\n' \"$INIT_SQL\" | psql -v ON_ERROR_STOP=1 -d postgres"]
+    command                = ["sh", "-c", "wget -q -O \"$PGSSLROOTCERT\" \"$CA_BUNDLE_URL\" && printf '%s\\n' \"$INIT_SQL\" | psql -v ON_ERROR_STOP=1 -d postgres"]
+    # The root filesystem is read-only; the CA bundle goes to this volume.
+    mountPoints = [{ sourceVolume = "scratch", containerPath = "/scratch", readOnly = false }]
     environment = [
       { name = "PGHOST", value = aws_db_instance.this.address },
       { name = "PGPORT", value = tostring(aws_db_instance.this.port) },
-      { name = "PGSSLMODE", value = "require" },
+      { name = "PGSSLMODE", value = "verify-full" },
+      { name = "PGSSLROOTCERT", value = "/scratch/rds-global-bundle.pem" },
+      { name = "CA_BUNDLE_URL", value = var.ca_bundle_url },
       { name = "INIT_SQL", value = local.init_sql },
     ]
     secrets = concat(
@@ -116,7 +127,7 @@ resource "aws_iam_role_policy" "db_init" {
 resource "aws_security_group" "db_init" {
   #checkov:skip=CKV2_AWS_5:Attached at run time: db_init_command passes it to `aws ecs run-task`.
   name        = "${var.name}-db-init"
-  description = "db-init task: Postgres, and HTTPS to pull its image and read secrets"
+  description = "db-init task: Postgres, and HTTPS to pull its image, read secrets and fetch the RDS CA bundle"
   vpc_id      = var.vpc_id
 }
 
@@ -131,7 +142,7 @@ resource "aws_vpc_security_group_egress_rule" "db_init_postgres" {
 
 resource "aws_vpc_security_group_egress_rule" "db_init_https" {
   security_group_id = aws_security_group.db_init.id
-  description       = "HTTPS: image registry, Secrets Manager, CloudWatch Logs"
+  description       = "HTTPS: image registry, Secrets Manager, CloudWatch Logs, the RDS CA bundle"
   ip_protocol       = "tcp"
   from_port         = 443
   to_port           = 443

@@ -116,9 +116,11 @@ resource "random_password" "service" {
   special  = false
 }
 
+# TLS with the server verified: the certificate must chain to the RDS CA
+# bundle the service images carry (docker/Dockerfile) and name the host.
 locals {
   database_urls = {
     for service, db in local.databases :
-    service => "postgres://${service}_service:${random_password.service[service].result}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${db}?sslmode=require"
+    service => "postgres://${service}_service:${random_password.service[service].result}@${aws_db_instance.this.address}:${aws_db_instance.this.port}/${db}?sslmode=verify-full&sslrootcert=${var.ca_bundle_path}"
   }
 }

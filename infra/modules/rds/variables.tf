@@ -63,6 +63,18 @@ variable "kms_key_arn" {
   type = string
 }
 
+variable "ca_bundle_path" {
+  description = "Where the service images keep the RDS CA bundle (docker/Dockerfile fetches the global bundle at build time); the sslrootcert of every DATABASE_URL."
+  type        = string
+  default     = "/etc/ssl/certs/rds-global-bundle.pem"
+}
+
+variable "ca_bundle_url" {
+  description = "The RDS global CA bundle, which the db-init task fetches before it connects (its image does not carry it)."
+  type        = string
+  default     = "https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem"
+}
+
 variable "db_init_image" {
   description = "An image with psql; the public ECR mirror of the official postgres image by default."
   type        = string

@@ -3,6 +3,10 @@
 
 data "aws_region" "current" {}
 
+data "aws_partition" "current" {}
+
+data "aws_caller_identity" "current" {}
+
 data "aws_route53_zone" "this" {
   name = var.hosted_zone_name
 }
@@ -10,71 +14,115 @@ data "aws_route53_zone" "this" {
 locals {
   name = "storefront-${var.environment}"
 
-  # DESIGN.md, "Services, ports and public paths".
+  # infra/services.yaml: the one list of services. Names, ports, public
+  # paths, databases and the settings each service reads come from it, so the
+  # ECR repositories, ECS services, containers, load balancer rules and
+  # pipelines cannot drift apart.
+  manifest = yamldecode(file("${path.module}/../../services.yaml"))
+
   services = {
-    registration = { port = 8081, database = "registration", path_prefixes = ["/customers", "/auth", "/.well-known/jwks.json", "/docs/registration"] }
-    campaign     = { port = 8082, database = "campaign", path_prefixes = ["/campaigns", "/promo-codes", "/emails", "/docs/campaign"] }
-    catalog      = { port = 8083, database = "catalog", path_prefixes = ["/products", "/categories", "/docs/catalog"] }
-    order        = { port = 8084, database = "orders", path_prefixes = ["/cart", "/orders", "/reports", "/docs/order"] }
-    inventory    = { port = 8085, database = "inventory", path_prefixes = ["/inventory", "/reservations", "/flash-sales", "/docs/inventory"] }
+    for s in local.manifest.services : s.name => {
+      port          = s.port
+      database      = s.database
+      path_prefixes = s.paths
+      calls         = try(s.calls, [])
+    }
   }
 
-  # Values an operator puts into Secrets Manager (docs/deploy.md). Every
-  # service but registration calls others with a client-credentials token.
-  operator_secrets = {
-    for s, _ in local.services : s => (
-      s == "registration" ? ["JWT_SIGNING_KEYS", "SERVICE_CLIENTS", "ADMIN_PASSWORD"] : ["SERVICE_CLIENT_SECRET"]
-    )
-  }
+  # In AWS the emailer Lambda is the only consumer of these services' queues
+  # (`queue_consumer: lambda`).
+  lambda_consumers = [for s in local.manifest.services : s.name if try(s.queue_consumer, "") == "lambda"]
 
-  # In AWS the emailer Lambda is the campaign queue's only consumer.
-  lambda_consumers = ["campaign"]
+  # The names each service is given, exactly as the manifest lists them:
+  # plain values (`environment` and `aws`, common and the service's own),
+  # values Terraform generates into the runtime secret (`secrets`), and
+  # secrets an operator fills (`operator_secrets`).
+  environment_names = {
+    for s in local.manifest.services : s.name => distinct(concat(
+      local.manifest.common.environment,
+      try(local.manifest.common.aws, []),
+      try(s.environment, []),
+      try(s.aws, []),
+    ))
+  }
+  secret_names = {
+    for s in local.manifest.services : s.name => distinct(concat(local.manifest.common.secrets, try(s.secrets, [])))
+  }
+  operator_secret_names = {
+    for s in local.manifest.services : s.name => try(s.operator_secrets, [])
+  }
 
   base_url = module.alb.url
   sender   = "noreply@${var.mail_domain_name}"
 
-  common_environment = {
-    AWS_REGION         = data.aws_region.current.name
-    RUST_LOG           = var.rust_log
-    LOG_FORMAT         = "json"
-    TRUSTED_PROXY_HOPS = "1"
-    JWT_ISSUER         = local.base_url
-    JWT_AUDIENCE       = var.jwt_audience
-    JWKS_URL           = "${local.base_url}/.well-known/jwks.json"
-    REGISTRATION_URL   = local.base_url
-    CAMPAIGN_URL       = local.base_url
-    CATALOG_URL        = local.base_url
-    ORDER_URL          = local.base_url
-    INVENTORY_URL      = local.base_url
-    SHOP_CURRENCY      = var.shop_currency
+  # East-west addresses: ECS Service Connect names every service
+  # `http://<name>:<port>` inside the VPC, so calls between services never
+  # pass the public load balancer or its WAF.
+  internal_urls = { for s, v in local.services : s => "http://${s}:${v.port}" }
+
+  # Every value a service may be given in AWS, by variable name. A service
+  # gets only the names the manifest lists for it (service_environment,
+  # below): a listed name missing here fails the plan, and a value here that
+  # no service lists is given to none.
+  setting_values = {
+    for s, v in local.services : s => {
+      PORT               = tostring(v.port)
+      REDIS_KEY_PREFIX   = s
+      AWS_REGION         = data.aws_region.current.name
+      JWT_ISSUER         = local.base_url
+      JWT_AUDIENCE       = var.jwt_audience
+      LOG_FORMAT         = "json"
+      TRUSTED_PROXY_HOPS = "1"
+      EVENTS_TOPIC_ARN   = lookup(module.messaging.topic_arns, s, null)
+      EVENTS_QUEUE_URL   = lookup(module.messaging.queue_urls, s, null)
+      JWKS_URL           = "${local.internal_urls["registration"]}/.well-known/jwks.json"
+      REGISTRATION_URL   = local.internal_urls["registration"]
+      CAMPAIGN_URL       = local.internal_urls["campaign"]
+      CATALOG_URL        = local.internal_urls["catalog"]
+      INVENTORY_URL      = local.internal_urls["inventory"]
+      SERVICE_CLIENT_ID  = "${s}-service"
+      SHOP_CURRENCY      = var.shop_currency
+      ADMIN_EMAIL        = var.admin_email
+      EMAIL_SENDER       = local.sender
+      ADMIN_ALERT_EMAIL  = var.admin_alert_email
+      PUBLIC_BASE_URL    = local.base_url
+      CONSUMER_ENABLED   = contains(local.lambda_consumers, s) ? "false" : "true"
+    }
   }
 
-  # campaign-service's email settings (its config.rs). The identity's
-  # default configuration set applies to every email sent from it.
-  email_environment = {
-    EMAIL_SENDER      = local.sender
-    ADMIN_ALERT_EMAIL = var.admin_alert_email
-    PUBLIC_BASE_URL   = local.base_url
+  # The values Terraform generates, by variable name; each service's runtime
+  # secret holds only the ones its `secrets` list (common and its own).
+  secret_values = {
+    for s, _ in local.services : s => {
+      DATABASE_URL       = module.rds.database_urls[s]
+      REDIS_URL          = module.redis.urls[s]
+      UNSUBSCRIBE_SECRET = random_password.unsubscribe.result
+    }
   }
 
-  # Generated values each service reads from its runtime secret.
-  generated_secrets = {
-    for s, _ in local.services : s => merge(
-      { DATABASE_URL = module.rds.database_urls[s], REDIS_URL = module.redis.urls[s] },
-      s == "campaign" ? { UNSUBSCRIBE_SECRET = random_password.unsubscribe.result } : {},
-    )
+  # Library settings (the manifest's `common.runtime`) that Terraform sets.
+  runtime_values = {
+    RUST_LOG = var.rust_log
   }
 
   service_environment = {
     for s, _ in local.services : s => merge(
-      local.common_environment,
-      { REDIS_KEY_PREFIX = s },
-      s == "registration" ? { ADMIN_EMAIL = var.admin_email } : { SERVICE_CLIENT_ID = "${s}-service" },
-      { for k, arn in module.messaging.topic_arns : "EVENTS_TOPIC_ARN" => arn if k == s },
-      { for k, url in module.messaging.queue_urls : "EVENTS_QUEUE_URL" => url if k == s && !contains(local.lambda_consumers, k) },
-      s == "campaign" ? merge(local.email_environment, { CONSUMER_ENABLED = "false" }) : {},
+      { for n in local.environment_names[s] : n => local.setting_values[s][n] },
+      { for n, v in local.runtime_values : n => v if contains(local.manifest.common.runtime, n) },
     )
   }
+
+  generated_secrets = {
+    for s, _ in local.services : s => { for n in local.secret_names[s] : n => local.secret_values[s][n] }
+  }
+
+  # Caller => callee, from each service's `calls`: the security groups let
+  # exactly these through (Service Connect, the callee's port).
+  service_calls = merge([
+    for s in local.manifest.services : {
+      for callee in try(s.calls, []) : "${s.name}-to-${callee}" => { caller = s.name, callee = callee }
+    }
+  ]...)
 }
 
 # Signs campaign-service's unsubscribe links (API and emailer alike).
@@ -187,48 +235,100 @@ module "ses" {
   dmarc_report_address = var.admin_alert_email
 }
 
-# One module, five services.
+# One module, one instance per service of infra/services.yaml: ECS service
+# and container `<name>`, task definition family `<env prefix>-<name>`.
 module "service" {
   source   = "../ecs-service"
   for_each = local.services
 
-  name_prefix             = local.name
-  service                 = each.key
-  port                    = each.value.port
-  image                   = "${module.ecr.repository_urls[each.key]}:${var.image_tag}"
-  ecr_repository_arn      = module.ecr.repository_arns[each.key]
-  cpu                     = lookup(var.service_sizes, each.key, var.default_service_size).cpu
-  memory                  = lookup(var.service_sizes, each.key, var.default_service_size).memory
-  min_count               = lookup(var.service_sizes, each.key, var.default_service_size).min_count
-  max_count               = lookup(var.service_sizes, each.key, var.default_service_size).max_count
-  cluster_arn             = module.ecs_cluster.arn
-  cluster_name            = module.ecs_cluster.name
-  vpc_id                  = module.network.vpc_id
-  vpc_cidr_block          = module.network.vpc_cidr_block
-  subnet_ids              = module.network.private_subnet_ids
-  alb_security_group_id   = module.alb.security_group_id
-  alb_arn_suffix          = module.alb.arn_suffix
-  target_group_arn        = module.alb.target_group_arns[each.key]
-  target_group_arn_suffix = module.alb.target_group_arn_suffixes[each.key]
-  environment             = local.service_environment[each.key]
-  generated_secrets       = local.generated_secrets[each.key]
-  operator_secrets        = local.operator_secrets[each.key]
-  publish_topic_arns      = [for k, arn in module.messaging.topic_arns : arn if k == each.key]
-  consume_queue_arns      = [for k, arn in module.messaging.queue_arns : arn if k == each.key && !contains(local.lambda_consumers, k)]
-  kms_key_arn             = module.kms.key_arn
-  log_retention_days      = var.log_retention_days
+  name_prefix                   = local.name
+  service                       = each.key
+  port                          = each.value.port
+  image                         = "${module.ecr.repository_urls[each.key]}:${var.image_tag}"
+  ecr_repository_arn            = module.ecr.repository_arns[each.key]
+  cpu                           = lookup(var.service_sizes, each.key, var.default_service_size).cpu
+  memory                        = lookup(var.service_sizes, each.key, var.default_service_size).memory
+  min_count                     = lookup(var.service_sizes, each.key, var.default_service_size).min_count
+  max_count                     = lookup(var.service_sizes, each.key, var.default_service_size).max_count
+  cluster_arn                   = module.ecs_cluster.arn
+  cluster_name                  = module.ecs_cluster.name
+  service_connect_namespace_arn = module.ecs_cluster.service_connect_namespace_arn
+  vpc_id                        = module.network.vpc_id
+  vpc_cidr_block                = module.network.vpc_cidr_block
+  subnet_ids                    = module.network.private_subnet_ids
+  alb_security_group_id         = module.alb.security_group_id
+  alb_arn_suffix                = module.alb.arn_suffix
+  target_group_arn              = module.alb.target_group_arns[each.key]
+  target_group_arn_suffix       = module.alb.target_group_arn_suffixes[each.key]
+  environment                   = local.service_environment[each.key]
+  generated_secrets             = local.generated_secrets[each.key]
+  operator_secrets              = local.operator_secret_names[each.key]
+  publish_topic_arns            = [for k, arn in module.messaging.topic_arns : arn if k == each.key]
+  consume_queue_arns            = [for k, arn in module.messaging.queue_arns : arn if k == each.key && !contains(local.lambda_consumers, k)]
+  kms_key_arn                   = module.kms.key_arn
+  log_retention_days            = var.log_retention_days
 }
 
+# East-west traffic (Service Connect): each service accepts its port from the
+# services that list it in `calls`, and those may reach it; nothing else.
+resource "aws_vpc_security_group_ingress_rule" "service_calls" {
+  for_each                     = local.service_calls
+  security_group_id            = module.service[each.value.callee].security_group_id
+  description                  = "${each.value.callee} port from ${each.value.caller} (Service Connect)"
+  ip_protocol                  = "tcp"
+  from_port                    = local.services[each.value.callee].port
+  to_port                      = local.services[each.value.callee].port
+  referenced_security_group_id = module.service[each.value.caller].security_group_id
+}
+
+resource "aws_vpc_security_group_egress_rule" "service_calls" {
+  for_each                     = local.service_calls
+  security_group_id            = module.service[each.value.caller].security_group_id
+  description                  = "To ${each.value.callee} (Service Connect)"
+  ip_protocol                  = "tcp"
+  from_port                    = local.services[each.value.callee].port
+  to_port                      = local.services[each.value.callee].port
+  referenced_security_group_id = module.service[each.value.callee].security_group_id
+}
+
+# Lambda pulls its image with its own service principal: the repositories of
+# the Lambda consumers let this environment's functions read them.
+data "aws_iam_policy_document" "lambda_pull" {
+  statement {
+    sid     = "LambdaPullsOwnImage"
+    actions = ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+    principals {
+      type        = "Service"
+      identifiers = ["lambda.amazonaws.com"]
+    }
+    condition {
+      test     = "StringLike"
+      variable = "aws:sourceArn"
+      values   = ["arn:${data.aws_partition.current.partition}:lambda:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}:function:${local.name}-*"]
+    }
+  }
+}
+
+resource "aws_ecr_repository_policy" "lambda_pull" {
+  for_each   = toset(local.lambda_consumers)
+  repository = module.ecr.repository_names[each.key]
+  policy     = data.aws_iam_policy_document.lambda_pull.json
+}
+
+# The pipeline (.github/workflows/service.yml) updates its image as
+# `<ECS_CLUSTER>-campaign-emailer`; the cluster is named local.name.
 module "lambda_emailer" {
   source                           = "../lambda-emailer"
   name                             = "${local.name}-campaign-emailer"
   image                            = "${module.ecr.repository_urls["campaign"]}:${var.image_tag}"
   queue_arn                        = module.messaging.queue_arns["campaign"]
   queue_visibility_timeout_seconds = module.messaging.queue_visibility_timeouts["campaign"]
-  # The campaign ECS service's settings, less what Lambda reserves (AWS_REGION)
-  # or ignores, with a small pool: each concurrent invocation holds its own.
+  # The campaign ECS service's settings, less what Lambda reserves
+  # (AWS_REGION) or the emailer ignores (CONSUMER_ENABLED, PORT), with a small
+  # pool: each concurrent invocation holds its own. JWKS_URL is a Service
+  # Connect name the Lambda cannot resolve; the emailer verifies no tokens.
   environment = merge(
-    { for k, v in local.service_environment["campaign"] : k => v if !contains(["AWS_REGION", "CONSUMER_ENABLED"], k) },
+    { for k, v in local.service_environment["campaign"] : k => v if !contains(["AWS_REGION", "CONSUMER_ENABLED", "PORT"], k) },
     { DATABASE_MAX_CONNECTIONS = "2" },
   )
   secret_environment        = local.generated_secrets["campaign"]

@@ -27,7 +27,28 @@ output "ecr_repository_urls" {
 }
 
 output "cluster_name" {
-  value = module.ecs_cluster.name
+  description = "The repository (environment) variable ECS_CLUSTER; task definition families are <cluster>-<service>."
+  value       = module.ecs_cluster.name
+}
+
+output "ecr_repository_prefix" {
+  description = "The repository (environment) variable ECR_REPOSITORY_PREFIX: images go to <prefix>/<service>."
+  value       = local.name
+}
+
+output "task_definition_families" {
+  description = "Service => the family the pipeline deploys the latest revision of."
+  value       = { for s, m in module.service : s => m.task_definition_family }
+}
+
+output "emailer_function_name" {
+  description = "The campaign emailer Lambda, <cluster>-campaign-emailer, which the campaign pipeline updates."
+  value       = module.lambda_emailer.function_name
+}
+
+output "internal_urls" {
+  description = "Service => its Service Connect address inside the VPC."
+  value       = local.internal_urls
 }
 
 output "operator_secret_names" {
