@@ -90,12 +90,70 @@ impl RateLimiter {
             }),
             Ok(_) => Ok(()),
             Err(err) => {
-                tracing::warn!(error = %err, limiter = name, "rate limiter unavailable; failing open");
-                self.metrics
-                    .record_degraded("redis", "rate_limit_fail_open");
+                self.fail_open(name, &err);
                 Ok(())
             }
         }
+    }
+}
+
+/// A failure-counting window: read before the attempt (without counting it),
+/// counted only when the attempt failed, so that only failures, and only
+/// those of the key's own client, can block a key.
+impl RateLimiter {
+    /// 429 once `key` has failed `limit.max` times in the window.
+    pub async fn check_failures(
+        &self,
+        name: &str,
+        key: &str,
+        limit: RateLimit,
+    ) -> Result<(), ApiError> {
+        let key = self.redis.key(&format!("rl:{name}:{key}"));
+        let outcome: redis::RedisResult<(Option<u64>, i64)> = async {
+            let mut conn = self.redis.conn().await?;
+            redis::pipe()
+                .get(&key)
+                .pttl(&key)
+                .query_async(&mut conn)
+                .await
+        }
+        .await;
+        match outcome {
+            Ok((Some(failures), ttl_ms)) if failures >= u64::from(limit.max) => {
+                Err(ApiError::TooManyRequests {
+                    retry_after_secs: (ttl_ms.max(0) as u64).div_ceil(1000),
+                })
+            }
+            Ok(_) => Ok(()),
+            Err(err) => {
+                self.fail_open(name, &err);
+                Ok(())
+            }
+        }
+    }
+
+    /// Counts one failure of `key` in `limit`'s window.
+    pub async fn record_failure(&self, name: &str, key: &str, limit: RateLimit) {
+        let key = self.redis.key(&format!("rl:{name}:{key}"));
+        let window_ms = limit.window.as_millis() as u64;
+        let outcome: redis::RedisResult<(u64, i64)> = async {
+            let mut conn = self.redis.conn().await?;
+            self.script
+                .key(&key)
+                .arg(window_ms)
+                .invoke_async(&mut conn)
+                .await
+        }
+        .await;
+        if let Err(err) = outcome {
+            self.fail_open(name, &err);
+        }
+    }
+
+    fn fail_open(&self, name: &str, err: &redis::RedisError) {
+        tracing::warn!(error = %err, limiter = name, "rate limiter unavailable; failing open");
+        self.metrics
+            .record_degraded("redis", "rate_limit_fail_open");
     }
 }
 

@@ -35,9 +35,10 @@ pub struct AdminAccount {
 pub struct RateLimits {
     /// `POST /customers/verification` per client address.
     pub verification: RateLimit,
-    /// `POST /auth/token` per account (email or client id).
+    /// Failed `POST /auth/token` attempts per account (email or client id)
+    /// and client address.
     pub login_per_account: RateLimit,
-    /// `POST /auth/token` per client address.
+    /// Failed `POST /auth/token` attempts per client address, any account.
     pub login_per_client: RateLimit,
 }
 
@@ -49,7 +50,10 @@ impl Default for RateLimits {
                 max: 10,
                 window: std::time::Duration::from_secs(300),
             },
-            login_per_client: RateLimit::per_minute(100),
+            login_per_client: RateLimit {
+                max: 50,
+                window: std::time::Duration::from_secs(300),
+            },
         }
     }
 }

@@ -29,6 +29,8 @@ pub struct Options {
     pub proxy_redis: bool,
     pub proxy_aws: bool,
     pub rate_limits: Option<RateLimits>,
+    /// `TRUSTED_PROXY_HOPS`: 1 makes `X-Forwarded-For` name the client.
+    pub trusted_proxy_hops: usize,
 }
 
 pub struct TestApp {
@@ -96,7 +98,10 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
     let settings = Settings {
         common: CommonSettings {
             service_name: "registration-service",
-            http: HttpSettings::for_tests(),
+            http: HttpSettings {
+                trusted_proxy_hops: options.trusted_proxy_hops,
+                ..HttpSettings::for_tests()
+            },
             database: DatabaseSettings {
                 url: SecretString::from(proxied(&postgres_proxy, &db.url)),
                 max_connections: 5,

@@ -3,6 +3,7 @@ mod contract;
 mod faults;
 mod health;
 mod helpers;
+mod lockout;
 mod register;
 mod tls;
 mod token;
