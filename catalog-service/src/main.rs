@@ -20,6 +20,9 @@ enum Command {
         #[arg(long, default_value_t = 3000)]
         count: usize,
     },
+    /// Put events SNS refused too often (parked, counted by
+    /// `storefront_outbox_parked`) back in line, once their cause is fixed.
+    RepublishParkedEvents,
 }
 
 #[tokio::main]
@@ -43,6 +46,11 @@ async fn main() -> anyhow::Result<()> {
                 "demo catalog loaded"
             );
             Ok(())
+        }
+        Command::RepublishParkedEvents => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            platform::outbox::republish_parked_command(&settings.common.database).await
         }
         Command::Serve => {
             let settings = Settings::from_env()?;

@@ -19,7 +19,8 @@ pub enum GateAnswer {
     Admitted,
     SoldOut,
     LimitReached,
-    NotOpen,
+    NotStarted,
+    Ended,
     /// The gate's keys are gone (Redis lost them, or never had them).
     Missing,
 }
@@ -28,7 +29,8 @@ const CLAIM: &str = r"
 if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local meta = redis.call('HMGET', KEYS[3], 'starts', 'ends', 'limit')
 local now = tonumber(ARGV[2])
-if now < tonumber(meta[1]) or now >= tonumber(meta[2]) then return -2 end
+if now < tonumber(meta[1]) then return -2 end
+if now >= tonumber(meta[2]) then return -5 end
 if tonumber(redis.call('HGET', KEYS[2], ARGV[1]) or '0') >= tonumber(meta[3]) then return -3 end
 if tonumber(redis.call('GET', KEYS[1]) or '0') <= 0 then return -4 end
 redis.call('DECR', KEYS[1])
@@ -54,6 +56,9 @@ if tonumber(redis.call('HINCRBY', KEYS[2], ARGV[1], -tonumber(ARGV[2]))) <= 0 th
 end
 return 1
 ";
+
+/// How long a rebuild may hold the lock before another request may try.
+const REBUILD_LOCK_MS: u64 = 5_000;
 
 #[derive(Clone)]
 pub struct Gate {
@@ -82,6 +87,34 @@ impl Gate {
         ["remaining", "customers", "meta"].map(|k| self.redis.key(&format!("{{sale:{sale}}}:{k}")))
     }
 
+    fn rebuild_lock_key(&self, sale: Uuid) -> String {
+        self.redis.key(&format!("{{sale:{sale}}}:rebuilding"))
+    }
+
+    /// Takes the sale's rebuild lock (for every task of the service) for at
+    /// most `REBUILD_LOCK_MS`; false when another request holds it.
+    pub async fn lock_rebuild(&self, sale: Uuid) -> redis::RedisResult<bool> {
+        let mut conn = self.redis.conn().await?;
+        let taken: Option<String> = redis::cmd("SET")
+            .arg(self.rebuild_lock_key(sale))
+            .arg(1)
+            .arg("NX")
+            .arg("PX")
+            .arg(REBUILD_LOCK_MS)
+            .query_async(&mut conn)
+            .await?;
+        Ok(taken.is_some())
+    }
+
+    pub async fn unlock_rebuild(&self, sale: Uuid) -> redis::RedisResult<()> {
+        let mut conn = self.redis.conn().await?;
+        redis::cmd("DEL")
+            .arg(self.rebuild_lock_key(sale))
+            .query_async::<i64>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
     pub async fn claim(&self, sale: Uuid, customer: Uuid) -> redis::RedisResult<GateAnswer> {
         let mut conn = self.redis.conn().await?;
         let mut invocation = self.claim.prepare_invoke();
@@ -96,7 +129,8 @@ impl Gate {
         Ok(match answer {
             1 => GateAnswer::Admitted,
             -1 => GateAnswer::Missing,
-            -2 => GateAnswer::NotOpen,
+            -2 => GateAnswer::NotStarted,
+            -5 => GateAnswer::Ended,
             -3 => GateAnswer::LimitReached,
             _ => GateAnswer::SoldOut,
         })

@@ -14,6 +14,9 @@ enum Command {
     Serve,
     /// Print the OpenAPI document.
     Openapi,
+    /// Put events SNS refused too often (parked, counted by
+    /// `storefront_outbox_parked`) back in line, once their cause is fixed.
+    RepublishParkedEvents,
 }
 
 #[tokio::main]
@@ -23,6 +26,11 @@ async fn main() -> anyhow::Result<()> {
             let json = openapi::document().to_pretty_json()?;
             std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
             Ok(())
+        }
+        Command::RepublishParkedEvents => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            platform::outbox::republish_parked_command(&settings.common.database).await
         }
         Command::Serve => {
             let settings = Settings::from_env()?;

@@ -90,7 +90,7 @@ impl Catalog {
         sku: &str,
         request_id: &str,
     ) -> Result<Option<Product>, CallError> {
-        let query: String = url_query(&[("q", sku), ("limit", "20")]);
+        let query: String = url_query(&[("sku", sku), ("limit", "1")]);
         let response = self
             .0
             .call(Method::GET, &format!("/products?{query}"))

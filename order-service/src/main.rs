@@ -21,6 +21,9 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
+    /// Put events SNS refused too often (parked, counted by
+    /// `storefront_outbox_parked`) back in line, once their cause is fixed.
+    RepublishParkedEvents,
 }
 
 #[tokio::main]
@@ -41,6 +44,11 @@ async fn main() -> anyhow::Result<()> {
             let published = reports::publish(&settings, day).await?;
             tracing::info!(%day, published, "daily sales report");
             Ok(())
+        }
+        Command::RepublishParkedEvents => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            platform::outbox::republish_parked_command(&settings.common.database).await
         }
         Command::Serve => {
             let settings = Settings::from_env()?;

@@ -11,3 +11,6 @@ pub use claims::{Claims, Role};
 pub use extract::{AdminUser, Caller, MaybeCaller, ServiceCaller};
 pub use keys::SigningKeys;
 pub use verifier::{AuthError, JwksSource, TokenVerifier};
+
+#[cfg(test)]
+mod rotation_tests;

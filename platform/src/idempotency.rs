@@ -258,11 +258,13 @@ pub async fn release(pool: &PgPool, scope: &str, key: &str) -> Result<(), sqlx::
     Ok(())
 }
 
-/// Deletes keys older than `retention`; returns how many.
+/// Deletes keys older than `retention`, those left `running` by a process
+/// that died included (their lock has passed); returns how many.
 pub async fn clean_up(pool: &PgPool, retention: Duration) -> Result<u64, sqlx::Error> {
     Ok(sqlx::query(
         "DELETE FROM idempotency_keys
-         WHERE created_at < now() - make_interval(secs => $1) AND state <> 'running'",
+         WHERE created_at < now() - make_interval(secs => $1)
+           AND (state <> 'running' OR locked_until < now())",
     )
     .bind(retention.as_secs_f64())
     .execute(pool)

@@ -41,6 +41,8 @@ pub struct Metrics {
     pub http_requests: Family<RouteLabels, Counter>,
     pub http_latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
     pub outbox_backlog: Gauge,
+    /// Events parked after SNS refused them again and again (alarm on it).
+    pub outbox_parked: Gauge,
     pub outbox_published: Counter,
     pub outbox_publish_failures: Counter,
     pub degraded: Family<DegradedLabels, Counter>,
@@ -56,6 +58,7 @@ impl Metrics {
                 latency_histogram,
             );
         let outbox_backlog = Gauge::default();
+        let outbox_parked = Gauge::default();
         let outbox_published = Counter::default();
         let outbox_publish_failures = Counter::default();
         let degraded = Family::<DegradedLabels, Counter>::default();
@@ -73,6 +76,11 @@ impl Metrics {
             "outbox_backlog",
             "Outbox events not yet published",
             outbox_backlog.clone(),
+        );
+        registry.register(
+            "outbox_parked",
+            "Outbox events SNS refused too often, parked until republished",
+            outbox_parked.clone(),
         );
         registry.register(
             "outbox_published",
@@ -95,6 +103,7 @@ impl Metrics {
             http_requests,
             http_latency,
             outbox_backlog,
+            outbox_parked,
             outbox_published,
             outbox_publish_failures,
             degraded,

@@ -17,6 +17,12 @@ use crate::{
 
 /// The canonical outbox/inbox SQL each service copies into its migrations.
 pub const CANONICAL_SQL: &str = include_str!("../sql/outbox_inbox.sql");
+/// The canonical migration that adds parking (`parked_at`).
+pub const CANONICAL_PARKING_SQL: &str = include_str!("../sql/outbox_parking.sql");
+
+/// A row SNS refused on its own (a `SenderFault` entry of PublishBatch) this
+/// many times is parked. A failure of the whole call (SNS down) never counts.
+pub const MAX_REFUSALS: i32 = 5;
 
 /// Writes `event` to the outbox inside the caller's transaction.
 #[tracing::instrument(skip_all, fields(event_type = event.event_type))]
@@ -38,11 +44,53 @@ pub async fn enqueue(conn: &mut PgConnection, event: NewEvent) -> Result<Uuid, s
     Ok(id)
 }
 
-/// Events not yet published.
+/// Events not yet published and not parked.
 pub async fn backlog(pool: &PgPool) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
-        .fetch_one(pool)
+    sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE published_at IS NULL AND parked_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// Events parked after SNS refused them [`MAX_REFUSALS`] times.
+pub async fn parked(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL AND published_at IS NULL",
+    )
+    .fetch_one(pool)
+    .await
+}
+
+/// The `republish-parked-events` command of each publishing service: puts
+/// parked events back in line for the running relays, and says how many.
+pub async fn republish_parked_command(
+    database: &crate::config::DatabaseSettings,
+) -> anyhow::Result<()> {
+    let pool = crate::db::pool(database)?;
+    let unparked = republish_parked(&pool)
         .await
+        .context("putting parked events back in line")?;
+    tracing::info!(
+        unparked,
+        "parked events are back in line; the relay publishes them"
+    );
+    Ok(())
+}
+
+/// Puts every parked event back in line (once the cause is fixed: the
+/// `republish-parked-events` command of each service); returns how many.
+pub async fn republish_parked(pool: &PgPool) -> Result<u64, sqlx::Error> {
+    let unparked = sqlx::query(
+        "UPDATE outbox SET parked_at = NULL, attempts = 0 WHERE parked_at IS NOT NULL AND published_at IS NULL",
+    )
+    .execute(pool)
+    .await?
+    .rows_affected();
+    sqlx::query("SELECT pg_notify('outbox', '')")
+        .execute(pool)
+        .await?;
+    Ok(unparked)
 }
 
 #[derive(sqlx::FromRow)]
@@ -141,6 +189,9 @@ impl OutboxRelay {
         if let Ok(n) = backlog(&self.pool).await {
             self.metrics.outbox_backlog.set(n);
         }
+        if let Ok(n) = parked(&self.pool).await {
+            self.metrics.outbox_parked.set(n);
+        }
     }
 
     /// Sleeps until a NOTIFY, the poll interval, or shutdown.
@@ -186,7 +237,8 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes up to one batch; returns how many rows were published.
+    /// Publishes up to one batch; returns how many rows were published or
+    /// parked (so a batch that parked rows is followed at once by the next).
     #[tracing::instrument(skip_all)]
     async fn publish_batch(&self) -> anyhow::Result<usize> {
         let mut tx = self
@@ -196,7 +248,7 @@ impl OutboxRelay {
             .context("starting the outbox transaction")?;
         let rows: Vec<OutboxRow> = sqlx::query_as(
             "SELECT id, event_type, event_version, aggregate_id, sequence, correlation_id, data, occurred_at
-             FROM outbox WHERE published_at IS NULL
+             FROM outbox WHERE published_at IS NULL AND parked_at IS NULL
              ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED",
         )
         .bind(BATCH)
@@ -224,15 +276,33 @@ impl OutboxRelay {
             .filter_map(|ok| ok.id().and_then(|i| i.parse::<usize>().ok()))
             .filter_map(|i| rows.get(i).map(|r| r.id))
             .collect();
+        let mut parked = 0;
         for failed in output.failed() {
-            if let Some(row) = failed.id().parse::<usize>().ok().and_then(|i| rows.get(i)) {
-                sqlx::query(
-                    "UPDATE outbox SET attempts = attempts + 1, last_error = $2 WHERE id = $1",
-                )
-                .bind(row.id)
-                .bind(failed.message().unwrap_or(failed.code()))
-                .execute(&mut *tx)
-                .await?;
+            let Some(row) = failed.id().parse::<usize>().ok().and_then(|i| rows.get(i)) else {
+                continue;
+            };
+            // Only an entry refused for what it is counts towards parking;
+            // SNS failing on its side is retried like an outage.
+            let refusal = i32::from(failed.sender_fault());
+            let parks: Option<bool> = sqlx::query_scalar(
+                "UPDATE outbox SET attempts = attempts + $3, last_error = $2,
+                     parked_at = CASE WHEN attempts + $3 >= $4 THEN now() END
+                 WHERE id = $1 RETURNING parked_at IS NOT NULL",
+            )
+            .bind(row.id)
+            .bind(failed.message().unwrap_or(failed.code()))
+            .bind(refusal)
+            .bind(MAX_REFUSALS)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if parks == Some(true) {
+                parked += 1;
+                tracing::error!(
+                    event_id = %row.id,
+                    event_type = row.event_type,
+                    code = failed.code(),
+                    "SNS keeps refusing this event; parked (republish-parked-events puts it back)"
+                );
             }
         }
         sqlx::query(
@@ -245,12 +315,12 @@ impl OutboxRelay {
         tx.commit().await.context("committing published events")?;
         self.metrics.outbox_published.inc_by(published.len() as u64);
         anyhow::ensure!(
-            published.len() == rows.len(),
+            published.len() + parked == rows.len(),
             "SNS refused {} of {} events",
-            rows.len() - published.len(),
+            rows.len() - published.len() - parked,
             rows.len()
         );
-        Ok(published.len())
+        Ok(published.len() + parked)
     }
 
     fn entry(&self, index: usize, row: &OutboxRow) -> anyhow::Result<PublishBatchRequestEntry> {

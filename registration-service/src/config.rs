@@ -35,6 +35,8 @@ pub struct AdminAccount {
 pub struct RateLimits {
     /// `POST /customers/verification` per client address.
     pub verification: RateLimit,
+    /// `POST /customers` per client address.
+    pub registration: RateLimit,
     /// Failed `POST /auth/token` attempts per account (email or client id)
     /// and client address.
     pub login_per_account: RateLimit,
@@ -46,6 +48,7 @@ impl Default for RateLimits {
     fn default() -> Self {
         Self {
             verification: RateLimit::per_minute(30),
+            registration: RateLimit::per_minute(10),
             login_per_account: RateLimit {
                 max: 10,
                 window: std::time::Duration::from_secs(300),
@@ -94,6 +97,7 @@ impl Settings {
             admin,
             rate_limits: RateLimits {
                 verification: env_parse("RATE_LIMIT_VERIFICATION", defaults.verification)?,
+                registration: env_parse("RATE_LIMIT_REGISTRATION", defaults.registration)?,
                 login_per_account: env_parse("RATE_LIMIT_LOGIN", defaults.login_per_account)?,
                 login_per_client: env_parse(
                     "RATE_LIMIT_LOGIN_PER_CLIENT",

@@ -17,6 +17,9 @@ enum Command {
     /// Read a service client's secret on stdin and print its argon2id hash
     /// (for the `secret_hash` of an entry in `SERVICE_CLIENTS`).
     HashSecret,
+    /// Put events SNS refused too often (parked, counted by
+    /// `storefront_outbox_parked`) back in line, once their cause is fixed.
+    RepublishParkedEvents,
 }
 
 #[tokio::main]
@@ -38,6 +41,11 @@ async fn main() -> anyhow::Result<()> {
             let hash = platform::auth::password::hash_blocking(secret)?;
             std::io::Write::write_all(&mut std::io::stdout(), format!("{hash}\n").as_bytes())?;
             Ok(())
+        }
+        Command::RepublishParkedEvents => {
+            let settings = Settings::from_env()?;
+            platform::telemetry::init(settings.log_format);
+            platform::outbox::republish_parked_command(&settings.common.database).await
         }
         Command::Serve => {
             let settings = Settings::from_env()?;

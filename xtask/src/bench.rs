@@ -391,7 +391,7 @@ impl Platform<'_> {
         for running in &self.running {
             let service = running.service;
             entries.insert(
-                service.name.to_owned(),
+                service.name.clone(),
                 json!({
                     "url": self.url(service),
                     "database_url": net::with_database(&self.backends.database_url, &database(service))?,

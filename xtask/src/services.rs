@@ -134,7 +134,7 @@ impl ServiceEnv<'_> {
             "REDIS_URL" => Some(self.backends.redis_url.clone()),
             "REDIS_KEY_PREFIX" => Some(service.name.clone()),
             "AWS_REGION" | "AWS_ENDPOINT_URL" => aws_value(name),
-            "JWT_ISSUER" => Some(issuer.clone()),
+            "JWT_ISSUER" => Some(issuer),
             "JWT_AUDIENCE" => Some(JWT_AUDIENCE.to_owned()),
             "JWKS_URL" => Some(format!("{issuer}/.well-known/jwks.json")),
             "LOG_FORMAT" => Some("pretty".to_owned()),

@@ -294,7 +294,7 @@ mod gateway {
         let gateway = Gateway::load();
         for service in design() {
             let expected = Action::Proxy {
-                host: service.name.to_owned(),
+                host: service.name.clone(),
                 port: service.port,
             };
             for prefix in &service.paths {
@@ -350,7 +350,7 @@ mod gateway {
             .flat_map(|s| s.paths.iter())
             .flat_map(|p| {
                 [
-                    (Match::Exact, (*p).to_owned()),
+                    (Match::Exact, p.clone()),
                     (Match::PrefixNoRegex, format!("{p}/")),
                 ]
             })

@@ -83,7 +83,7 @@ async fn a_customer_who_did_not_opt_in_is_welcomed_without_campaigns_and_an_unsu
         .collect();
     let page = app
         .client
-        .get(app.url(&format!("/emails/unsubscribe?token={token}")))
+        .post(app.url(&format!("/emails/unsubscribe?token={token}")))
         .send()
         .await
         .unwrap();
@@ -243,4 +243,72 @@ async fn every_order_and_admin_event_becomes_its_email() {
         .await
         .unwrap();
     assert_eq!(forbidden.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn following_the_unsubscribe_link_only_asks_and_its_button_unsubscribes() {
+    // Mail scanners follow every link: a GET must change nothing.
+    let app = spawn_app().await;
+    let keen = unique_address();
+    let event = registered(&keen, "Keen", true);
+    let customer_id = event.data["customer_id"].as_str().unwrap().to_owned();
+    app.messaging.publish("registration", &event).await;
+    let emails = app.wait_for_emails(&keen, 1, WAIT).await;
+    let body = body_of(&emails[0]);
+    let start =
+        body.find("/emails/unsubscribe?token=").unwrap() + "/emails/unsubscribe?token=".len();
+    let token: String = body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
+        .collect();
+    let opted_in = || async {
+        sqlx::query_scalar::<_, bool>(
+            "SELECT marketing_opt_in FROM marketing_preferences WHERE customer_id = $1::uuid",
+        )
+        .bind(&customer_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap()
+    };
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+
+    let page = app
+        .client
+        .get(app.url(&format!("/emails/unsubscribe?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    let page_status = page.status().as_u16();
+    let page_body = page.text().await.unwrap();
+    let legacy = no_redirects
+        .get(app.url(&format!("/unsubscribe?token={token}")))
+        .send()
+        .await
+        .unwrap();
+    let after_the_gets = opted_in().await;
+    let clicked = app
+        .client
+        .post(app.url(&format!("/emails/unsubscribe?token={token}")))
+        .send()
+        .await
+        .unwrap();
+
+    assert_eq!(page_status, 200);
+    assert!(
+        page_body.contains(&format!(
+            "<form method=\"post\" action=\"/emails/unsubscribe?token={token}\">"
+        )),
+        "{page_body}"
+    );
+    assert_eq!(legacy.status().as_u16(), 308);
+    assert_eq!(
+        legacy.headers()["location"],
+        format!("/emails/unsubscribe?token={token}").as_str()
+    );
+    assert!(after_the_gets, "following the links changed nothing");
+    assert_eq!(clicked.status().as_u16(), 200);
+    assert!(!opted_in().await, "the button unsubscribed");
 }

@@ -73,6 +73,7 @@ async fn spawn_registration(messaging: &TestMessaging) -> Registration {
         }),
         rate_limits: RateLimits {
             verification: lots,
+            registration: lots,
             login_per_account: lots,
             login_per_client: lots,
         },

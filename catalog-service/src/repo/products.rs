@@ -56,6 +56,8 @@ pub struct RankedRow {
 /// What `GET /products` narrows by.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
+    /// Upper-case, as SKUs are stored.
+    pub sku: Option<String>,
     pub category_id: Option<Uuid>,
     pub min_price: Option<i64>,
     pub max_price: Option<i64>,
@@ -189,6 +191,7 @@ pub async fn search(
                AND ($3::bigint IS NULL OR price_cents >= $3)
                AND ($4::bigint IS NULL OR price_cents <= $4)
                AND ($5::boolean IS NULL OR active = $5)
+               AND ($9::text IS NULL OR sku = $9)
          ) ranked
          WHERE $6::real IS NULL OR rank < $6 OR (rank = $6 AND id > $7)
          ORDER BY rank DESC, id
@@ -202,6 +205,7 @@ pub async fn search(
     .bind(after.map(|(rank, _)| rank))
     .bind(after.map(|(_, id)| id))
     .bind(limit)
+    .bind(filter.sku.as_deref())
     .fetch_all(conn)
     .await
 }
@@ -224,6 +228,7 @@ pub async fn browse(
            AND ($3::bigint IS NULL OR price_cents <= $3)
            AND ($4::boolean IS NULL OR active = $4)
            AND ($5::text IS NULL OR (name, id) > ($5, $6::uuid))
+           AND ($8::text IS NULL OR sku = $8)
          ORDER BY name, id
          LIMIT $7"
     ))
@@ -234,6 +239,7 @@ pub async fn browse(
     .bind(after_name)
     .bind(after_id)
     .bind(limit)
+    .bind(filter.sku.as_deref())
     .fetch_all(conn)
     .await
 }

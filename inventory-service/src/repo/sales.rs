@@ -291,6 +291,24 @@ pub async fn return_units(
     Ok(open)
 }
 
+/// The held claims of `owner` in this sale (id, expires_at), oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn held_claims(
+    conn: &mut PgConnection,
+    sale: Uuid,
+    owner: Uuid,
+) -> Result<Vec<(Uuid, time::OffsetDateTime)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, expires_at FROM reservations
+         WHERE flash_sale_id = $1 AND owner_id = $2 AND status = 'held' AND expires_at > now()
+         ORDER BY created_at, id",
+    )
+    .bind(sale)
+    .bind(owner)
+    .fetch_all(conn)
+    .await
+}
+
 /// Every customer's units in this sale (to rebuild the gate).
 #[tracing::instrument(skip_all)]
 pub async fn units_by_customer(

@@ -55,18 +55,48 @@ pub async fn set_levels(
     Ok(old.unwrap_or(0))
 }
 
-/// Adds `delta` to on_hand; false when the SKU does not exist.
+/// The most units a SKU may have on hand (half the column's range, so sums
+/// of the stock columns never overflow either).
+pub const MAX_ON_HAND: i32 = i32::MAX / 2;
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum Adjusted {
+    Done,
+    /// on_hand would pass [`MAX_ON_HAND`]; nothing changed.
+    OverMaximum,
+    UnknownSku,
+}
+
+/// Adds `delta` to on_hand, never past [`MAX_ON_HAND`] (computed in bigint,
+/// so the sum cannot overflow the column).
 #[tracing::instrument(skip_all)]
-pub async fn adjust(conn: &mut PgConnection, sku: &str, delta: i32) -> Result<bool, sqlx::Error> {
+pub async fn adjust(
+    conn: &mut PgConnection,
+    sku: &str,
+    delta: i32,
+) -> Result<Adjusted, sqlx::Error> {
     let updated = sqlx::query(
-        "UPDATE stock SET on_hand = on_hand + $2, version = version + 1, updated_at = now() WHERE sku = $1",
+        "UPDATE stock SET on_hand = on_hand + $2, version = version + 1, updated_at = now() \
+         WHERE sku = $1 AND on_hand::bigint + $2 <= $3",
     )
     .bind(sku)
     .bind(delta)
-    .execute(conn)
+    .bind(MAX_ON_HAND)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
-    Ok(updated == 1)
+    if updated == 1 {
+        return Ok(Adjusted::Done);
+    }
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM stock WHERE sku = $1)")
+        .bind(sku)
+        .fetch_one(conn)
+        .await?;
+    Ok(if exists {
+        Adjusted::OverMaximum
+    } else {
+        Adjusted::UnknownSku
+    })
 }
 
 #[tracing::instrument(skip_all)]

@@ -8,7 +8,9 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use platform::{auth::Caller, auth::Role, http::ClientIp, ApiError, Json, Problem};
+use platform::{
+    auth::Caller, auth::Role, http::ClientIp, pagination::Page, ApiError, Json, Problem,
+};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -17,13 +19,15 @@ use uuid::Uuid;
 
 use crate::{
     claim_writer::{self, ClaimOutcome},
-    gate::GateAnswer,
+    gate::{Gate, GateAnswer},
     repo::sales::{self, SaleStatus},
     startup::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(claim))
+    OpenApiRouter::new()
+        .routes(routes!(claim))
+        .routes(routes!(my_claims))
 }
 
 /// A claim takes an empty JSON object.
@@ -48,8 +52,10 @@ fn sold_out() -> ApiError {
 
 fn limit_reached() -> ApiError {
     ApiError::Custom(Box::new(
-        Problem::new(StatusCode::CONFLICT, "claim-limit-reached", "Limit reached")
-            .detail("you already hold as many units of this sale as it allows per customer"),
+        Problem::new(StatusCode::CONFLICT, "claim-limit-reached", "Limit reached").detail(
+            "you already hold as many units of this sale as it allows per customer; \
+             GET /flash-sales/{id}/claims/mine lists them",
+        ),
     ))
 }
 
@@ -105,20 +111,7 @@ async fn claim(
     };
     let mut answer = gate.claim(sale_id, customer).await;
     if matches!(answer, Ok(GateAnswer::Missing)) {
-        // Redis lost the keys (or never had them): rebuild from Postgres, once.
-        let mut conn = state.pool.acquire().await?;
-        let sale = sales::find(&mut conn, sale_id)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let units = sales::units_by_customer(&mut conn, sale_id).await?;
-        drop(conn);
-        answer = match gate.rebuild(&sale, &units).await {
-            Ok(()) => gate.claim(sale_id, customer).await,
-            Err(err) => Err(err),
-        };
-        state
-            .metrics
-            .record_degraded("redis", "flash_sale_gate_rebuilt");
+        answer = rebuild_once(&state, gate, sale_id, customer).await?;
     }
     match answer {
         Ok(GateAnswer::Admitted) => {
@@ -132,7 +125,11 @@ async fn claim(
         }
         Ok(GateAnswer::SoldOut) => Err(sold_out()),
         Ok(GateAnswer::LimitReached) => Err(limit_reached()),
-        Ok(GateAnswer::NotOpen | GateAnswer::Missing) => {
+        // From the gate's own copy of the window: a crowd pressing "claim"
+        // early (or late) never reaches Postgres.
+        Ok(GateAnswer::NotStarted) => Err(not_open(SaleStatus::Scheduled)),
+        Ok(GateAnswer::Ended) => Err(not_open(SaleStatus::Ended)),
+        Ok(GateAnswer::Missing) => {
             let mut conn = state.pool.acquire().await?;
             let sale = sales::find(&mut conn, sale_id)
                 .await?
@@ -147,6 +144,101 @@ async fn claim(
             reserve_in_postgres(&state, sale_id, customer).await
         }
     }
+}
+
+/// The gate's keys are gone (Redis lost them, or never had them): one
+/// request, the one holding the sale's rebuild lock, rebuilds it from
+/// Postgres; the others wait for that gate a moment, then get a clean 503
+/// to retry, so a crowd after a Redis flush costs Postgres one rebuild.
+async fn rebuild_once(
+    state: &AppState,
+    gate: &Gate,
+    sale_id: Uuid,
+    customer: Uuid,
+) -> Result<redis::RedisResult<GateAnswer>, ApiError> {
+    match gate.lock_rebuild(sale_id).await {
+        Err(err) => Ok(Err(err)),
+        Ok(true) => {
+            let rebuilt = rebuild(state, gate, sale_id).await;
+            if let Err(err) = gate.unlock_rebuild(sale_id).await {
+                tracing::warn!(error = %err, "releasing the gate's rebuild lock failed; it expires");
+            }
+            match rebuilt? {
+                Ok(()) => Ok(gate.claim(sale_id, customer).await),
+                Err(err) => Ok(Err(err)),
+            }
+        }
+        Ok(false) => {
+            for _ in 0..REBUILD_WAIT_TRIES {
+                tokio::time::sleep(REBUILD_WAIT_STEP).await;
+                let answer = gate.claim(sale_id, customer).await;
+                if !matches!(answer, Ok(GateAnswer::Missing)) {
+                    return Ok(answer);
+                }
+            }
+            Err(ApiError::Unavailable("the flash sale's gate".to_owned()))
+        }
+    }
+}
+
+const REBUILD_WAIT_TRIES: usize = 20;
+const REBUILD_WAIT_STEP: std::time::Duration = std::time::Duration::from_millis(50);
+
+async fn rebuild(
+    state: &AppState,
+    gate: &Gate,
+    sale_id: Uuid,
+) -> Result<redis::RedisResult<()>, ApiError> {
+    let mut conn = state.pool.acquire().await?;
+    let sale = sales::find(&mut conn, sale_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let units = sales::units_by_customer(&mut conn, sale_id).await?;
+    drop(conn);
+    state
+        .metrics
+        .record_degraded("redis", "flash_sale_gate_rebuilt");
+    Ok(gate.rebuild(&sale, &units).await)
+}
+
+/// Your held claims of a flash sale (customers)
+///
+/// A claim answered after its buyer hung up still holds a unit: this is
+/// where the buyer finds it (the limit-reached answer points here).
+#[utoipa::path(
+    get, path = "/flash-sales/{id}/claims/mine", tag = "flash-sales", security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Your held, unexpired claims, oldest first", body = Page<Claim>),
+        (status = 401, description = "No valid token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a customer", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such sale", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn my_claims(
+    State(state): State<AppState>,
+    Caller(claims): Caller,
+    Path(sale_id): Path<Uuid>,
+) -> Result<Json<Page<Claim>>, ApiError> {
+    if claims.role != Role::Customer {
+        return Err(ApiError::Forbidden);
+    }
+    let customer: Uuid = claims.sub.parse().map_err(|_| ApiError::Forbidden)?;
+    let mut conn = state.pool.acquire().await?;
+    sales::find(&mut conn, sale_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let items = sales::held_claims(&mut conn, sale_id, customer)
+        .await?
+        .into_iter()
+        .map(|(reservation_id, expires_at)| Claim {
+            reservation_id,
+            expires_at,
+        })
+        .collect();
+    Ok(Json(Page {
+        items,
+        next_cursor: None,
+    }))
 }
 
 /// Without the gate's admission: one transaction for this claim alone.

@@ -7,7 +7,7 @@ use platform::{
 
 use crate::{
     domain::{AdjustmentRequest, Sku, StockRequest},
-    repo::stock::{self, StockRow},
+    repo::stock::{self, Adjusted, StockRow, MAX_ON_HAND},
     startup::AppState,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -73,10 +73,10 @@ async fn put_stock(
 ) -> Result<Json<StockRow>, ApiError> {
     let sku = parse_sku(&sku)?;
     let mut errors = Vec::new();
-    if !(0..=i64::from(i32::MAX / 2)).contains(&body.on_hand) {
+    if !(0..=i64::from(MAX_ON_HAND)).contains(&body.on_hand) {
         errors.push(FieldError::new("on_hand", "must be zero or more"));
     }
-    if !(0..=i64::from(i32::MAX / 2)).contains(&body.low_stock_threshold) {
+    if !(0..=i64::from(MAX_ON_HAND)).contains(&body.low_stock_threshold) {
         errors.push(FieldError::new(
             "low_stock_threshold",
             "must be zero or more",
@@ -141,11 +141,18 @@ async fn adjust(
     }
     let delta = body.delta as i32;
     let mut tx = state.pool.begin().await?;
-    if !stock::adjust(&mut tx, sku.as_ref(), delta)
+    match stock::adjust(&mut tx, sku.as_ref(), delta)
         .await
         .map_err(held_units_conflict)?
     {
-        return Err(ApiError::NotFound);
+        Adjusted::Done => {}
+        Adjusted::UnknownSku => return Err(ApiError::NotFound),
+        Adjusted::OverMaximum => {
+            return Err(ApiError::Validation(vec![FieldError::new(
+                "delta",
+                format!("would put more than {MAX_ON_HAND} units on hand"),
+            )]))
+        }
     }
     stock::record_movement(&mut tx, sku.as_ref(), delta, "adjustment", reason).await?;
     stock::check_low_stock(&mut tx, sku.as_ref(), Some(request_id.0)).await?;

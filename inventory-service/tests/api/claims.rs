@@ -391,3 +391,115 @@ async fn a_gate_that_counts_more_units_than_postgres_holds_makes_claims_fail_nev
     );
     app.assert_balanced("FLASH-W").await;
 }
+
+#[tokio::test]
+async fn claims_before_the_start_and_after_the_end_are_answered_by_the_gate_without_postgres() {
+    // A crowd pressing "claim" a second early once ran a Postgres count per
+    // claim: with Postgres cut off, the gate alone must answer.
+    let app = spawn_app_with(Options {
+        proxy_postgres: true,
+        ..Options::default()
+    })
+    .await;
+    app.set_stock("FLASH-E1", 10, 0).await;
+    let early = app
+        .create_sale(&json!({"sku": "FLASH-E1", "quantity": 5, "price_cents": 500, "starts_at": at(30), "ends_at": at(60), "per_customer_limit": 1}))
+        .await;
+    assert_eq!(early.status().as_u16(), 201);
+    let early: Value = early.json().await.unwrap();
+    let early = early["id"].as_str().unwrap().to_owned();
+    let warm = app.claim(&early, &app.tokens.customer().1).await;
+    assert_eq!(warm.status().as_u16(), 422, "the gate is built and answers");
+    app.postgres_proxy.as_ref().unwrap().cut();
+
+    let statuses = stampede(&app, &early, &customers(&app, 200)).await;
+
+    assert!(
+        statuses.iter().all(|s| *s == 422),
+        "every early claim is refused by the gate: {:?}",
+        statuses.iter().filter(|s| **s != 422).collect::<Vec<_>>()
+    );
+    let body = problem(app.claim(&early, &app.tokens.customer().1).await, 422).await;
+    assert!(
+        body["detail"].as_str().unwrap().contains("not started"),
+        "{body}"
+    );
+    app.postgres_proxy.as_ref().unwrap().restore();
+}
+
+#[tokio::test]
+async fn a_crowd_after_redis_lost_the_sale_costs_one_rebuild_and_every_claim_gets_an_answer() {
+    let app = spawn_app().await;
+    app.set_stock("FLASH-R1", 50, 0).await;
+    let sale = app.open_sale("FLASH-R1", 50, 1).await;
+    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let _: i64 = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+
+    let statuses = stampede(&app, &sale, &customers(&app, 300)).await;
+
+    let rebuilds = metric(
+        &app,
+        "storefront_degraded_total{dependency=\"redis\",action=\"flash_sale_gate_rebuilt\"}",
+    )
+    .await;
+    assert_eq!(rebuilds, 1, "one request rebuilt the gate for all");
+    assert_eq!(statuses.iter().filter(|s| **s == 201).count(), 50);
+    assert!(
+        statuses.iter().all(|s| [201, 409].contains(s)),
+        "{:?}",
+        statuses
+            .iter()
+            .filter(|s| ![201, 409].contains(*s))
+            .collect::<Vec<_>>()
+    );
+    app.assert_balanced("FLASH-R1").await;
+}
+
+#[tokio::test]
+async fn a_buyer_at_the_limit_finds_the_claims_they_hold() {
+    // A claim answered after its buyer hung up still holds a unit; the buyer
+    // must be able to find it rather than meet "limit reached" for 10 minutes.
+    let app = spawn_app().await;
+    app.set_stock("FLASH-M1", 10, 0).await;
+    let sale = app.open_sale("FLASH-M1", 5, 1).await;
+    let (_, token) = app.tokens.customer();
+    let first = app.claim(&sale, &token).await;
+    assert_eq!(first.status().as_u16(), 201);
+    let first: Value = first.json().await.unwrap();
+
+    let again = problem(app.claim(&sale, &token).await, 409).await;
+    let mine: Value = app
+        .client
+        .get(app.url(&format!("/flash-sales/{sale}/claims/mine")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let someone_else: Value = app
+        .client
+        .get(app.url(&format!("/flash-sales/{sale}/claims/mine")))
+        .bearer_auth(app.tokens.customer().1)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+
+    assert!(
+        again["detail"].as_str().unwrap().contains("claims/mine"),
+        "{again}"
+    );
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+    assert_eq!(mine["items"][0]["reservation_id"], first["reservation_id"]);
+    assert_eq!(someone_else["items"].as_array().unwrap().len(), 0);
+}

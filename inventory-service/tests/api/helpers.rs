@@ -28,6 +28,7 @@ use uuid::Uuid;
 pub struct Options {
     pub gate: bool,
     pub proxy_redis: bool,
+    pub proxy_postgres: bool,
     pub reservation_ttl: Duration,
     pub claim_rate_limit: RateLimit,
 }
@@ -37,6 +38,7 @@ impl Default for Options {
         Self {
             gate: true,
             proxy_redis: false,
+            proxy_postgres: false,
             reservation_ttl: Duration::from_secs(600),
             claim_rate_limit: RateLimit::per_minute(1_000_000),
         }
@@ -51,6 +53,7 @@ pub struct TestApp {
     pub state: AppState,
     pub client: reqwest::Client,
     pub redis_proxy: Option<FaultProxy>,
+    pub postgres_proxy: Option<FaultProxy>,
     stop: CancellationToken,
 }
 
@@ -83,13 +86,20 @@ async fn spawn(options: Options) -> TestApp {
     let redis = redis_proxy
         .as_ref()
         .map_or_else(redis_url, |p| p.proxied_url(&redis_url()));
+    let postgres_proxy = match options.proxy_postgres {
+        true => Some(FaultProxy::for_url(&db.url).await),
+        false => None,
+    };
+    let database_url = postgres_proxy
+        .as_ref()
+        .map_or_else(|| db.url.clone(), |p| p.proxied_url(&db.url));
     let tokens = TestTokens::new("http://registration.test", "storefront");
     let settings = Settings {
         common: CommonSettings {
             service_name: "inventory-service",
             http: HttpSettings::for_tests(),
             database: DatabaseSettings {
-                url: SecretString::from(db.url.clone()),
+                url: SecretString::from(database_url),
                 max_connections: 16,
                 acquire_timeout: Duration::from_secs(10),
             },
@@ -138,6 +148,7 @@ async fn spawn(options: Options) -> TestApp {
             .build()
             .unwrap(),
         redis_proxy,
+        postgres_proxy,
         stop,
     }
 }

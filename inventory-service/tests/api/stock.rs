@@ -165,3 +165,33 @@ async fn an_ended_sale_returns_its_unsold_units_to_available_stock() {
     );
     app.assert_balanced("SKU-4").await;
 }
+
+#[tokio::test]
+async fn adjustments_that_would_pass_the_largest_stock_level_get_422_and_change_nothing() {
+    // Repeated +1000000 adjustments once overflowed the integer column: a 500.
+    let app = spawn_app().await;
+    let max = i64::from(i32::MAX / 2);
+    assert_eq!(
+        app.set_stock("SKU-6", max - 1, 0).await.status().as_u16(),
+        200
+    );
+    let adjust = |delta: i64| {
+        app.client
+            .post(app.url("/inventory/SKU-6/adjustments"))
+            .bearer_auth(app.tokens.admin())
+            .json(&json!({"delta": delta, "reason": "count"}))
+            .send()
+    };
+
+    let to_the_maximum = adjust(1).await.unwrap();
+    let past_it = adjust(1).await.unwrap();
+    let far_past_it = adjust(1_000_000).await.unwrap();
+    let back_down = adjust(-1).await.unwrap();
+
+    assert_eq!(to_the_maximum.status().as_u16(), 200);
+    let body = problem(past_it, 422).await;
+    assert_eq!(body["errors"][0]["field"], "delta");
+    problem(far_past_it, 422).await;
+    assert_eq!(back_down.status().as_u16(), 200);
+    assert_eq!(app.stock("SKU-6").await["on_hand"], max - 1);
+}

@@ -73,14 +73,18 @@ pub struct NewOrderRow<'a> {
     pub currency: &'a str,
     pub shipping_address: Value,
     pub correlation_id: &'a str,
+    /// When the resumer may first take the order: after the checkout budget,
+    /// so it never takes the lease from the request that is placing it.
+    pub resume_after: std::time::Duration,
 }
 
 pub async fn insert(conn: &mut PgConnection, order: &NewOrderRow<'_>) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO orders (id, customer_id, customer_email, customer_name, status, step, source,
              reservation_id, stock_status, promo_code, card_token, subtotal_cents, total_cents,
-             currency, shipping_address, correlation_id)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14)",
+             currency, shipping_address, correlation_id, next_attempt_at)
+         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14,
+                 now() + make_interval(secs => $15))",
     )
     .bind(order.id)
     .bind(order.customer_id)
@@ -96,6 +100,7 @@ pub async fn insert(conn: &mut PgConnection, order: &NewOrderRow<'_>) -> Result<
     .bind(order.currency)
     .bind(&order.shipping_address)
     .bind(order.correlation_id)
+    .bind(order.resume_after.as_secs_f64())
     .execute(conn)
     .await?;
     Ok(())

@@ -227,6 +227,7 @@ async fn insert_order(
         currency: &state.shop_currency,
         shipping_address: serde_json::to_value(&new.address).unwrap_or_default(),
         correlation_id: request_id,
+        resume_after: state.checkout_budget,
     };
     orders::insert(&mut tx, &row).await.map_err(|e| {
         ApiError::from_db(
@@ -500,11 +501,15 @@ async fn cancel(
             return conflict("the order has shipped; it can no longer be cancelled")
         }
         ("confirmed", "done", _) => {
+            // Due to the resumer only after the budget this request drives
+            // it for, so the resumer never takes the lease from it (a 202).
             sqlx::query(
-                "UPDATE orders SET step = 'cancel', attempts = 0, next_attempt_at = now(), updated_at = now()
+                "UPDATE orders SET step = 'cancel', attempts = 0,
+                     next_attempt_at = now() + make_interval(secs => $2), updated_at = now()
                  WHERE id = $1",
             )
             .bind(id)
+            .bind(state.checkout_budget.as_secs_f64())
             .execute(&mut *tx)
             .await?;
         }

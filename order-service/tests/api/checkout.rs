@@ -6,7 +6,7 @@ use platform::testing::{aws::emails_to, eventually};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::helpers::{cart_order, problem, spawn_platform};
+use crate::helpers::{cart_order, problem, spawn_platform, spawn_platform_with, Options};
 
 #[tokio::test]
 async fn a_cart_checkout_confirms_commits_stock_redeems_the_promo_ships_and_emails_a_receipt() {
@@ -260,4 +260,42 @@ async fn a_service_token_has_no_cart_and_a_missing_token_is_401() {
     problem(response, 403).await;
     let response = p.client.get(p.order_url("/cart")).send().await.unwrap();
     problem(response, 401).await;
+}
+
+#[tokio::test]
+async fn a_new_order_is_not_due_to_the_resumer_before_the_checkout_budget_so_no_spurious_202() {
+    // A resumer that looks all the time: were a new order due at once, it
+    // could take the lease from the request placing the order (a 202).
+    let p = spawn_platform_with(Options {
+        resume_interval: Duration::from_millis(1),
+        ..Options::default()
+    })
+    .await;
+    let (mug, _) = p.product(700, 100).await;
+    let customer = p.customer();
+
+    let mut statuses = Vec::new();
+    for n in 0..20 {
+        p.add_to_cart(&customer, mug, 1).await;
+        let response = p
+            .place(
+                &customer,
+                &format!("order-{n}"),
+                &cart_order("tok_visa", None),
+            )
+            .await;
+        statuses.push(response.status().as_u16());
+    }
+    let due_at_once: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM orders WHERE next_attempt_at < created_at + interval '4 seconds'",
+    )
+    .fetch_one(&p.order_db.pool)
+    .await
+    .unwrap();
+
+    assert!(statuses.iter().all(|s| *s == 201), "{statuses:?}");
+    assert_eq!(
+        due_at_once, 0,
+        "every order was first due after the checkout budget"
+    );
 }

@@ -104,6 +104,32 @@ async fn the_owner_checks_out_a_claim_at_the_sale_price_and_nobody_else_can() {
 }
 
 #[tokio::test]
+async fn a_flash_sale_order_line_names_its_catalog_product_found_by_its_exact_sku() {
+    // The SKU appears nowhere in the name or description: a text search for
+    // it finds nothing (it once left `product_id` null).
+    let p = spawn_platform().await;
+    let (product_id, sku) = p
+        .product_named(Some("Noise-cancelling headphones"), 5000, 10)
+        .await;
+    let sale = open_sale(&p, &sku, 3, 1999).await;
+    let owner = p.customer();
+    let reservation = claim(&p, &sale, &owner).await;
+
+    let response = p
+        .place(&owner, "mine", &reservation_order(&reservation, "tok_visa"))
+        .await;
+
+    assert_eq!(response.status().as_u16(), 201);
+    let order: Value = response.json().await.unwrap();
+    assert_eq!(
+        order["items"][0]["product_id"],
+        product_id.to_string(),
+        "{order}"
+    );
+    assert_eq!(order["items"][0]["name"], "Noise-cancelling headphones");
+}
+
+#[tokio::test]
 async fn a_claim_that_expired_before_checkout_fails_the_order_and_voids_the_payment() {
     // Claims hold for 1 s and the sweeper does not run, so the expired hold
     // is still `held` when the order starts, and inventory refuses the commit.

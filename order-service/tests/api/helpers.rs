@@ -43,6 +43,8 @@ pub struct Options {
     pub inventory_sweep: Duration,
     pub saga: SagaSettings,
     pub client: ClientSettings,
+    /// How often the resumer looks for orders stuck mid-saga.
+    pub resume_interval: Duration,
 }
 
 impl Default for Options {
@@ -66,6 +68,7 @@ impl Default for Options {
                 breaker_failure_threshold: 5,
                 breaker_open_for: Duration::from_secs(1),
             },
+            resume_interval: Duration::from_millis(200),
         }
     }
 }
@@ -187,6 +190,7 @@ async fn spawn(options: Options) -> Platform {
         admin: None,
         rate_limits: registration_service::config::RateLimits {
             verification: lots,
+            registration: lots,
             login_per_account: lots,
             login_per_client: lots,
         },
@@ -297,7 +301,7 @@ async fn spawn(options: Options) -> Platform {
         client: options.client,
         saga: options.saga,
         checkout_budget: Duration::from_secs(5),
-        resume_interval: Duration::from_millis(200),
+        resume_interval: options.resume_interval,
         shop_currency: "USD".to_owned(),
         log_format: LogFormat::Pretty,
     };
@@ -375,16 +379,27 @@ impl Platform {
 
     /// Creates an active product with `on_hand` units in stock; returns (product id, sku).
     pub async fn product(&self, price_cents: i64, on_hand: i64) -> (Uuid, String) {
+        self.product_named(None, price_cents, on_hand).await
+    }
+
+    /// Like [`Platform::product`], named `name` (default: `Product <sku>`).
+    pub async fn product_named(
+        &self,
+        name: Option<&str>,
+        price_cents: i64,
+        on_hand: i64,
+    ) -> (Uuid, String) {
         let sku = format!(
             "SKU-{}",
             Uuid::new_v4().simple().to_string()[..10].to_ascii_uppercase()
         );
+        let name = name.map_or_else(|| format!("Product {sku}"), str::to_owned);
         let response = self
             .client
             .post(format!("{}/products", self.catalog.address))
             .bearer_auth(self.tokens.admin())
             .json(&json!({
-                "sku": sku, "name": format!("Product {sku}"), "description": "A test product",
+                "sku": sku, "name": name, "description": "A test product",
                 "price_cents": price_cents, "currency": "USD", "active": true,
             }))
             .send()

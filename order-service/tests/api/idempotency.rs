@@ -138,3 +138,31 @@ async fn keys_older_than_a_day_are_cleaned_up_and_newer_ones_kept() {
         1
     );
 }
+
+#[tokio::test]
+async fn keys_left_running_by_a_crash_are_cleaned_up_after_a_day_and_live_ones_kept() {
+    let p = spawn_platform().await;
+    // As a process that died mid-request leaves them: `running`, no answer.
+    for (key, lock) in [("crashed", "-1 hour"), ("still-running", "1 hour")] {
+        sqlx::query(
+            "INSERT INTO idempotency_keys (scope, key, request_hash, state, locked_until, created_at) \
+             VALUES ('someone', $1, 'h', 'running', now() + $2::interval, now() - interval '25 hours')",
+        )
+        .bind(key)
+        .bind(lock)
+        .execute(&p.order_db.pool)
+        .await
+        .unwrap();
+    }
+
+    // The resumer's clean-up may get there first; either way one goes.
+    platform::idempotency::clean_up(&p.order_db.pool, platform::idempotency::RETENTION)
+        .await
+        .unwrap();
+
+    let left: Vec<String> = sqlx::query_scalar("SELECT key FROM idempotency_keys")
+        .fetch_all(&p.order_db.pool)
+        .await
+        .unwrap();
+    assert_eq!(left, ["still-running"]);
+}

@@ -1,6 +1,9 @@
 //! argon2id password hashing off the async threads, behind a concurrency limit.
 
-use std::sync::Arc;
+use std::sync::{
+    atomic::{AtomicUsize, Ordering},
+    Arc,
+};
 
 use anyhow::Context;
 use argon2::{
@@ -21,6 +24,10 @@ fn argon2() -> Argon2<'static> {
 #[derive(Clone)]
 pub struct PasswordHasher {
     permits: Arc<Semaphore>,
+    limit: usize,
+    /// Hashes running now, and the most that ever ran at once.
+    running: Arc<AtomicUsize>,
+    peak: Arc<AtomicUsize>,
     /// Verified against when the account does not exist, so an unknown email
     /// costs as much time as a wrong password.
     dummy: Arc<OnceCell<String>>,
@@ -39,16 +46,59 @@ impl PasswordHasher {
     pub fn new(concurrency: usize) -> Self {
         Self {
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            limit: concurrency.max(1),
+            running: Arc::default(),
+            peak: Arc::default(),
             dummy: Arc::new(OnceCell::new()),
         }
     }
 
-    pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
-        let password = password.clone();
-        tokio::task::spawn_blocking(move || hash_blocking(password.expose_secret()))
+    /// How many hashes (and verifications) may run at once.
+    pub fn limit(&self) -> usize {
+        self.limit
+    }
+
+    /// The most hashes (and verifications) that ever ran at once.
+    pub fn peak_concurrency(&self) -> usize {
+        self.peak.load(Ordering::SeqCst)
+    }
+
+    /// Hashes (and verifications) running now.
+    pub fn running(&self) -> usize {
+        self.running.load(Ordering::SeqCst)
+    }
+
+    /// Runs `work` on the blocking pool holding a permit that moves with it:
+    /// a caller that goes away (a client that hung up) cancels its future,
+    /// but the permit is only given back when the blocking work ends, so no
+    /// more than the limit ever run at once.
+    async fn run_blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> anyhow::Result<T> + Send + 'static,
+    ) -> anyhow::Result<T> {
+        let permit = self
+            .permits
+            .clone()
+            .acquire_owned()
             .await
-            .context("hashing task failed")?
+            .context("hasher closed")?;
+        let (running, peak) = (self.running.clone(), self.peak.clone());
+        tokio::task::spawn_blocking(move || {
+            let now = running.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            let result = work();
+            running.fetch_sub(1, Ordering::SeqCst);
+            drop(permit);
+            result
+        })
+        .await
+        .context("hashing task failed")?
+    }
+
+    pub async fn hash(&self, password: &SecretString) -> anyhow::Result<String> {
+        let password = password.clone();
+        self.run_blocking(move || hash_blocking(password.expose_secret()))
+            .await
     }
 
     /// Verifies `password` against `hash`, or against a dummy hash when there
@@ -63,19 +113,16 @@ impl PasswordHasher {
             Some(h) => h.to_owned(),
             None => self.dummy_hash().await?.to_owned(),
         };
-        let _permit = self.permits.acquire().await.context("hasher closed")?;
         let password = password.clone();
-        let matches = tokio::task::spawn_blocking(move || {
-            let parsed = PasswordHash::new(&hash)
-                .map_err(|e| anyhow::anyhow!("stored hash is malformed: {e}"))?;
-            Ok::<_, anyhow::Error>(
-                argon2()
+        let matches = self
+            .run_blocking(move || {
+                let parsed = PasswordHash::new(&hash)
+                    .map_err(|e| anyhow::anyhow!("stored hash is malformed: {e}"))?;
+                Ok(argon2()
                     .verify_password(password.expose_secret().as_bytes(), &parsed)
-                    .is_ok(),
-            )
-        })
-        .await
-        .context("verifying task failed")??;
+                    .is_ok())
+            })
+            .await?;
         Ok(known && matches)
     }
 

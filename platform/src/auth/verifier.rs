@@ -1,5 +1,7 @@
 //! Token verification against a JWKS: algorithm pinned to EdDSA, iss/aud/exp
-//! checked, keys cached and refreshed when an unknown `kid` shows up.
+//! checked, keys cached for the JWKS's `Cache-Control: max-age` and refetched
+//! then (a key removed at the issuer stops being trusted), and at once for an
+//! unknown `kid` (a new key is trusted as soon as it is published).
 
 use std::{
     collections::HashMap,
@@ -34,21 +36,51 @@ enum KeySource {
     Remote { url: String, http: reqwest::Client },
 }
 
+/// The keys trusted now, and until when.
+struct KeySet {
+    keys: HashMap<String, DecodingKey>,
+    /// When the last successful fetch ended (`None`: never fetched).
+    fetched_at: Option<Instant>,
+    /// The JWKS's `max-age`: how long these keys may be trusted unfetched.
+    max_age: Duration,
+}
+
+impl KeySet {
+    fn is_stale(&self) -> bool {
+        self.fetched_at
+            .is_none_or(|at| at.elapsed() >= self.max_age)
+    }
+}
+
 pub struct TokenVerifier {
     issuer: String,
     audience: String,
     source: KeySource,
-    keys: RwLock<HashMap<String, DecodingKey>>,
-    last_fetch: Mutex<Option<Instant>>,
-    /// Tokens already verified, by the SHA-256 of their exact bytes, until
-    /// their `exp`: checking an Ed25519 signature is most of what a cheap
+    keys: RwLock<KeySet>,
+    /// Held by the one caller fetching the JWKS; holds when the last failed
+    /// fetch ended.
+    fetching: Mutex<Option<Instant>>,
+    /// Tokens already verified, by the SHA-256 of their exact bytes, with the
+    /// `kid` that signed them, until their `exp` or until that key is gone
+    /// from the JWKS: checking an Ed25519 signature is most of what a cheap
     /// request costs (a flash-sale claim), and clients send the same token
     /// for its whole 15 minutes.
-    verified: std::sync::Mutex<HashMap<[u8; 32], Claims>>,
+    verified: std::sync::Mutex<HashMap<[u8; 32], (String, Claims)>>,
 }
 
-/// An unknown `kid` triggers at most one JWKS fetch per this interval.
-const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(10);
+/// An unknown `kid` triggers at most one JWKS fetch per this interval after
+/// a successful fetch (a burst of forged `kid`s cannot hammer the issuer,
+/// and a newly published key is trusted within it).
+const MIN_REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+
+/// After a failed fetch, the next may start this much later.
+const FAILED_FETCH_RETRY: Duration = Duration::from_secs(1);
+
+/// Keys are refetched after the JWKS's `max-age`, within these bounds (and
+/// after the default when the issuer sends none).
+const DEFAULT_MAX_AGE: Duration = Duration::from_secs(300);
+const MIN_MAX_AGE: Duration = Duration::from_secs(1);
+const MAX_MAX_AGE: Duration = Duration::from_secs(3600);
 
 /// Verified tokens remembered at most (a few hundred bytes each, so about
 /// 15 MB when full): more than the buyers of a large flash sale, which
@@ -58,14 +90,16 @@ const VERIFIED_CACHE_SIZE: usize = 50_000;
 
 impl TokenVerifier {
     pub fn from_jwks(issuer: &str, audience: &str, jwks: &Jwks) -> Self {
-        Self {
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            source: KeySource::Static,
-            keys: RwLock::new(decoding_keys(jwks).into_iter().collect()),
-            last_fetch: Mutex::new(None),
-            verified: std::sync::Mutex::default(),
-        }
+        Self::new(
+            issuer,
+            audience,
+            KeySource::Static,
+            KeySet {
+                keys: decoding_keys(jwks).into_iter().collect(),
+                fetched_at: Some(Instant::now()),
+                max_age: Duration::MAX,
+            },
+        )
     }
 
     /// `user_agent` names the verifying service on its JWKS fetches.
@@ -79,35 +113,46 @@ impl TokenVerifier {
             .user_agent(user_agent)
             .timeout(Duration::from_secs(3))
             .build()?;
-        Ok(Self {
+        let source = KeySource::Remote {
+            url: jwks_url.to_owned(),
+            http,
+        };
+        let keys = KeySet {
+            keys: HashMap::new(),
+            fetched_at: None,
+            max_age: DEFAULT_MAX_AGE,
+        };
+        Ok(Self::new(issuer, audience, source, keys))
+    }
+
+    fn new(issuer: &str, audience: &str, source: KeySource, keys: KeySet) -> Self {
+        Self {
             issuer: issuer.to_owned(),
             audience: audience.to_owned(),
-            source: KeySource::Remote {
-                url: jwks_url.to_owned(),
-                http,
-            },
-            keys: RwLock::new(HashMap::new()),
-            last_fetch: Mutex::new(None),
+            source,
+            keys: RwLock::new(keys),
+            fetching: Mutex::new(None),
             verified: std::sync::Mutex::default(),
-        })
+        }
     }
 
     pub async fn verify(&self, token: &str) -> Result<Claims, AuthError> {
+        self.refresh_if_stale().await;
         let digest: [u8; 32] = Sha256::digest(token.as_bytes()).into();
         let now = time::OffsetDateTime::now_utc().unix_timestamp();
         if let Ok(mut verified) = self.verified.lock() {
             match verified.get(&digest) {
-                Some(claims) if claims.exp > now => return Ok(claims.clone()),
+                Some((_, claims)) if claims.exp > now => return Ok(claims.clone()),
                 Some(_) => {
                     verified.remove(&digest);
                 }
                 None => {}
             }
         }
-        let claims = self.verify_signature(token).await?;
+        let (kid, claims) = self.verify_signature(token).await?;
         if let Ok(mut verified) = self.verified.lock() {
             if verified.len() >= VERIFIED_CACHE_SIZE {
-                verified.retain(|_, c| c.exp > now);
+                verified.retain(|_, (_, c)| c.exp > now);
                 if verified.len() >= VERIFIED_CACHE_SIZE {
                     let mut kept = false;
                     verified.retain(|_, _| {
@@ -116,12 +161,12 @@ impl TokenVerifier {
                     });
                 }
             }
-            verified.insert(digest, claims.clone());
+            verified.insert(digest, (kid, claims.clone()));
         }
         Ok(claims)
     }
 
-    async fn verify_signature(&self, token: &str) -> Result<Claims, AuthError> {
+    async fn verify_signature(&self, token: &str) -> Result<(String, Claims), AuthError> {
         let header = jsonwebtoken::decode_header(token)
             .map_err(|e| AuthError::Invalid(format!("malformed header: {e}")))?;
         if header.alg != Algorithm::EdDSA {
@@ -134,7 +179,7 @@ impl TokenVerifier {
             .kid
             .ok_or_else(|| AuthError::Invalid("the token names no key (kid)".to_owned()))?;
         // Bound first: a guard in the match scrutinee would live through the refresh.
-        let cached = self.keys.read().await.get(&kid).cloned();
+        let cached = self.keys.read().await.keys.get(&kid).cloned();
         let key = match cached {
             Some(key) => key,
             None => self.refresh_for(&kid).await?,
@@ -145,35 +190,117 @@ impl TokenVerifier {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = 30;
         jsonwebtoken::decode::<Claims>(token, &key, &validation)
-            .map(|data| data.claims)
+            .map(|data| (kid, data.claims))
             .map_err(|e| match e.kind() {
                 jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
                 kind => AuthError::Invalid(format!("{kind:?}")),
             })
     }
 
+    /// Refetches the JWKS once its max-age has passed. A failure keeps the
+    /// keys it has (the issuer may be restarting) and is retried soon.
+    async fn refresh_if_stale(&self) {
+        if !matches!(self.source, KeySource::Remote { .. }) || !self.keys.read().await.is_stale() {
+            return;
+        }
+        let mut last_failure = self.fetching.lock().await;
+        // Someone else may have fetched while we waited for the lock.
+        if !self.keys.read().await.is_stale()
+            || last_failure.is_some_and(|at| at.elapsed() < FAILED_FETCH_RETRY)
+        {
+            return;
+        }
+        if let Err(err) = self.fetch(&mut last_failure).await {
+            tracing::warn!(error = %err, "refreshing the JWKS failed; keeping the keys it had");
+        }
+    }
+
     async fn refresh_for(&self, kid: &str) -> Result<DecodingKey, AuthError> {
         let unknown = || AuthError::Invalid("the token was signed by an unknown key".to_owned());
-        let KeySource::Remote { url, http } = &self.source else {
-            return Err(unknown());
-        };
-        let mut last = self.last_fetch.lock().await;
-        // Someone else may have fetched while we waited for the lock.
-        if let Some(key) = self.keys.read().await.get(kid) {
-            return Ok(key.clone());
-        }
-        if last.is_some_and(|at| at.elapsed() < MIN_REFRESH_INTERVAL) {
+        if !matches!(self.source, KeySource::Remote { .. }) {
             return Err(unknown());
         }
-        *last = Some(Instant::now());
-        let jwks: Jwks = async { http.get(url).send().await?.error_for_status()?.json().await }
+        let mut last_failure = self.fetching.lock().await;
+        {
+            let keys = self.keys.read().await;
+            // Someone else may have fetched while we waited for the lock.
+            if let Some(key) = keys.keys.get(kid) {
+                return Ok(key.clone());
+            }
+            if keys
+                .fetched_at
+                .is_some_and(|at| at.elapsed() < MIN_REFRESH_INTERVAL)
+            {
+                return Err(unknown());
+            }
+        }
+        if last_failure.is_some_and(|at| at.elapsed() < FAILED_FETCH_RETRY) {
+            return Err(AuthError::KeysUnavailable(anyhow::anyhow!(
+                "the last JWKS fetch failed moments ago"
+            )));
+        }
+        self.fetch(&mut last_failure).await?;
+        self.keys
+            .read()
             .await
-            .map_err(|e| AuthError::KeysUnavailable(anyhow::Error::new(e)))?;
-        let fresh: HashMap<String, DecodingKey> = decoding_keys(&jwks).into_iter().collect();
-        let found = fresh.get(kid).cloned();
-        *self.keys.write().await = fresh;
-        found.ok_or_else(unknown)
+            .keys
+            .get(kid)
+            .cloned()
+            .ok_or_else(unknown)
     }
+
+    /// Fetches the JWKS and replaces the key set with it; tokens verified
+    /// with a key that is gone are forgotten. Only a success counts as a
+    /// fetch; a failure is recorded in `last_failure`.
+    async fn fetch(&self, last_failure: &mut Option<Instant>) -> Result<(), AuthError> {
+        let KeySource::Remote { url, http } = &self.source else {
+            return Ok(());
+        };
+        let fetched = async {
+            let response = http.get(url).send().await?.error_for_status()?;
+            let max_age = max_age(response.headers());
+            let jwks: Jwks = response.json().await?;
+            Ok::<_, reqwest::Error>((jwks, max_age))
+        }
+        .await;
+        let (jwks, max_age) = match fetched {
+            Ok(fetched) => fetched,
+            Err(err) => {
+                *last_failure = Some(Instant::now());
+                return Err(AuthError::KeysUnavailable(anyhow::Error::new(err)));
+            }
+        };
+        *last_failure = None;
+        let keys: HashMap<String, DecodingKey> = decoding_keys(&jwks).into_iter().collect();
+        if let Ok(mut verified) = self.verified.lock() {
+            verified.retain(|_, (kid, _)| keys.contains_key(kid));
+        }
+        *self.keys.write().await = KeySet {
+            keys,
+            fetched_at: Some(Instant::now()),
+            max_age,
+        };
+        Ok(())
+    }
+}
+
+/// `Cache-Control: max-age=N` of a JWKS response, bounded.
+fn max_age(headers: &http::HeaderMap) -> Duration {
+    headers
+        .get_all(http::header::CACHE_CONTROL)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .find_map(|directive| {
+            directive
+                .trim()
+                .strip_prefix("max-age=")?
+                .parse::<u64>()
+                .ok()
+        })
+        .map_or(DEFAULT_MAX_AGE, |secs| {
+            Duration::from_secs(secs).clamp(MIN_MAX_AGE, MAX_MAX_AGE)
+        })
 }
 
 /// Where a service gets the issuer's public keys.
@@ -248,7 +375,7 @@ mod tests {
             .verified
             .lock()
             .unwrap()
-            .insert(digest, claims(-60));
+            .insert(digest, ("k1".to_owned(), claims(-60)));
         assert!(matches!(
             verifier.verify(&token).await,
             Err(AuthError::Expired)
@@ -267,7 +394,8 @@ mod tests {
                 let mut digest = [0xff; 32];
                 digest[..8].copy_from_slice(&n.to_le_bytes());
                 let expired = expired_every > 0 && n % expired_every == 0;
-                verified.insert(digest, claims(if expired { -60 } else { 600 }));
+                let exp_in = if expired { -60 } else { 600 };
+                verified.insert(digest, ("k1".to_owned(), claims(exp_in)));
                 n += 1;
             }
         };
@@ -283,7 +411,7 @@ mod tests {
                 VERIFIED_CACHE_SIZE * 9 / 10 + 1,
                 "only the expired went"
             );
-            assert!(verified.values().all(|c| c.exp > now));
+            assert!(verified.values().all(|(_, c)| c.exp > now));
         }
 
         fill(0);

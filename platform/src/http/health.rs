@@ -66,6 +66,9 @@ async fn metrics(State(state): State<HealthState>) -> impl IntoResponse {
     if let Ok(Ok(n)) = tokio::time::timeout(CHECK_TIMEOUT, outbox::backlog(&state.pool)).await {
         state.metrics.outbox_backlog.set(n);
     }
+    if let Ok(Ok(n)) = tokio::time::timeout(CHECK_TIMEOUT, outbox::parked(&state.pool)).await {
+        state.metrics.outbox_parked.set(n);
+    }
     (
         [(
             axum::http::header::CONTENT_TYPE,

@@ -4,7 +4,7 @@ use axum::{extract::State, http::StatusCode};
 use platform::{
     auth::{Caller, Role},
     events::NewEvent,
-    http::RequestId,
+    http::{ClientIp, RequestId},
     outbox, ApiError, Json,
 };
 use serde::Serialize;
@@ -73,14 +73,30 @@ impl From<CustomerRow> for Customer {
         (status = 201, description = "Registered", body = Customer),
         (status = 409, description = "The email is already registered", body = platform::Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid fields", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many registrations from this client address", body = platform::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn register(
     State(state): State<AppState>,
     request_id: RequestId,
+    ClientIp(client): ClientIp,
     Json(body): Json<RegisterRequest>,
 ) -> Result<(StatusCode, Json<Customer>), ApiError> {
+    // Per client address: a 409 tells whether an email is registered.
+    state
+        .limiter
+        .check("registration", &client, state.rate_limits.registration)
+        .await?;
     let customer = NewCustomer::try_from(body).map_err(ApiError::Validation)?;
+    // A known email costs no hash (the insert below still catches a race).
+    let mut conn = state.pool.acquire().await?;
+    let taken = customers::email_exists(&mut conn, customer.email.as_ref()).await?;
+    drop(conn);
+    if taken {
+        return Err(ApiError::Conflict(
+            "this email is already registered".to_owned(),
+        ));
+    }
     // Hash before opening the transaction: no connection is held for 40 ms.
     let hash = state.hasher.hash(customer.password.secret()).await?;
     let mut tx = state.pool.begin().await?;

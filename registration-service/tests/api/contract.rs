@@ -28,3 +28,13 @@ fn the_outbox_and_inbox_migration_is_the_canonical_copy() {
         "the outbox/inbox migration drifted from platform/sql"
     );
 }
+
+#[test]
+fn the_outbox_parking_migration_is_the_canonical_copy() {
+    let copy = include_str!("../../migrations/20261202000001_outbox_parking.sql");
+    assert_eq!(
+        copy,
+        platform::outbox::CANONICAL_PARKING_SQL,
+        "the outbox parking migration drifted from platform/sql"
+    );
+}

@@ -286,3 +286,56 @@ async fn sigterm_during_a_slow_request_lets_it_complete_and_exits_zero() {
         .unwrap();
     assert_eq!(exit.code(), Some(0), "the process exits 0");
 }
+
+#[tokio::test]
+async fn events_sns_refuses_again_and_again_are_parked_and_no_longer_hold_up_the_ones_behind() {
+    let app = spawn_app_with(Options::default()).await;
+    // Ten events over SNS's 256 KiB limit, in line before a real one: SNS
+    // refuses each entry of the batch on its own (a sender fault).
+    let blob = "x".repeat(300 * 1024);
+    for n in 0..10 {
+        sqlx::query(
+            "INSERT INTO outbox (id, event_type, event_version, aggregate_id, sequence, data)
+             VALUES ($1, 'customer.registered', 1, $2, 1, jsonb_build_object('blob', $3::text))",
+        )
+        .bind(uuid::Uuid::now_v7())
+        .bind(format!("oversized-{n}"))
+        .bind(&blob)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    }
+    let email = unique_email();
+    assert_eq!(
+        app.register(&registration(&email)).await.status().as_u16(),
+        201
+    );
+
+    let queue = app.messaging.queue_url("campaign");
+    let mut received = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(40);
+    while received.is_empty() && tokio::time::Instant::now() < deadline {
+        received.extend(app.messaging.drain(&queue, Duration::from_secs(1)).await);
+    }
+    let parked = app
+        .count("SELECT count(*) FROM outbox WHERE parked_at IS NOT NULL")
+        .await;
+    let gauge = eventually(Duration::from_secs(10), || async {
+        let n = metric(&app, "storefront_outbox_parked").await;
+        (n > 0.0).then_some(n)
+    })
+    .await;
+    let republished = platform::outbox::republish_parked(&app.db.pool)
+        .await
+        .unwrap();
+
+    let envelopes: Vec<Envelope> = received
+        .iter()
+        .map(|m| serde_json::from_str(m.body().unwrap()).unwrap())
+        .collect();
+    assert_eq!(envelopes.len(), 1, "the real event got through");
+    assert_eq!(envelopes[0].data["email"], email.as_str());
+    assert_eq!(parked, 10, "each refused event was parked");
+    assert_eq!(gauge, Some(10.0), "and counted");
+    assert_eq!(republished, 10, "the command puts them back in line");
+}

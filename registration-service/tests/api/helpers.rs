@@ -61,6 +61,7 @@ pub fn relaxed_limits() -> RateLimits {
     let lots = platform::ratelimit::RateLimit::per_minute(100_000);
     RateLimits {
         verification: lots,
+        registration: lots,
         login_per_account: lots,
         login_per_client: lots,
     }

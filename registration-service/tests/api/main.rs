@@ -1,3 +1,4 @@
+mod abuse;
 mod bad_input;
 mod contract;
 mod faults;

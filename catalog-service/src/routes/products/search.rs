@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{Product, SearchCursor};
-use crate::{repo::products, startup::AppState};
+use crate::{domain::Sku, repo::products, startup::AppState};
 
 const MAX_QUERY_CHARS: usize = 200;
 
@@ -22,6 +22,8 @@ pub struct SearchParams {
     /// Words to find in names (ranked higher) and descriptions; web-search
     /// syntax (`"exact phrase"`, `or`, `-exclude`). Without it, products come by name.
     pub q: Option<String>,
+    /// Exactly this SKU (any case): at most one product.
+    pub sku: Option<String>,
     /// A category id.
     pub category: Option<Uuid>,
     /// Lowest price, in minor units.
@@ -121,6 +123,13 @@ fn filter_of(params: &SearchParams, caller: &MaybeCaller) -> Result<products::Fi
             errors.push(FieldError::new("max_price", "must not be below min_price"));
         }
     }
+    let sku = match params.sku.as_deref().map(Sku::parse).transpose() {
+        Ok(sku) => sku,
+        Err(message) => {
+            errors.push(FieldError::new("sku", message));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
@@ -137,6 +146,7 @@ fn filter_of(params: &SearchParams, caller: &MaybeCaller) -> Result<products::Fi
         }
     };
     Ok(products::Filter {
+        sku: sku.map(|s| s.to_string()),
         category_id: params.category,
         min_price: params.min_price,
         max_price: params.max_price,
