@@ -279,7 +279,7 @@ async fn give_back(shared: &Shared, sale_id: Uuid, customer: Uuid) {
     match returned.await {
         Ok(Ok(())) => {}
         Ok(Err(err)) => {
-            tracing::warn!(error = %err, "returning an abandoned claim's unit to the gate failed; a rebuild corrects it");
+            tracing::warn!(error = %err, "returning an abandoned claim's unit to the gate failed; the next resync corrects it");
         }
         Err(err) => {
             tracing::warn!(error = %err, "returning an abandoned claim's unit to the gate did not run");

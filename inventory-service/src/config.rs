@@ -22,6 +22,8 @@ pub struct Settings {
     pub reservation_ttl: Duration,
     /// How often expired holds are returned and ended sales closed.
     pub sweep_interval: Duration,
+    /// How often every open sale's gate is set to what Postgres holds.
+    pub gate_resync_interval: Duration,
     /// How long after its end a sale closes and returns its unsold units:
     /// longer than any claim can run (the request timeout), so closing never
     /// races a claim in flight.
@@ -45,6 +47,7 @@ impl Settings {
             flash_sale_gate: env_parse("FLASH_SALE_GATE", true)?,
             reservation_ttl: Duration::from_secs(env_parse("RESERVATION_TTL_SECS", 600)?),
             sweep_interval: Duration::from_millis(env_parse("SWEEP_INTERVAL_MS", 1000)?),
+            gate_resync_interval: Duration::from_secs(env_parse("GATE_RESYNC_SECS", 15)?),
             sale_close_grace: Duration::from_secs(env_parse("SALE_CLOSE_GRACE_SECS", 30)?),
             claim_rate_limit: env_parse("RATE_LIMIT_CLAIMS", RateLimit::per_minute(60))?,
             shop_currency: env_or("SHOP_CURRENCY", "USD"),

@@ -26,7 +26,7 @@ pub enum GateAnswer {
 }
 
 const CLAIM: &str = r"
-if redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
+if redis.call('EXISTS', KEYS[1]) == 0 or redis.call('EXISTS', KEYS[3]) == 0 then return -1 end
 local meta = redis.call('HMGET', KEYS[3], 'starts', 'ends', 'limit')
 local now = tonumber(ARGV[2])
 if now < tonumber(meta[1]) then return -2 end
@@ -38,11 +38,12 @@ redis.call('HINCRBY', KEYS[2], ARGV[1], 1)
 return 1
 ";
 
+// ARGV[6] is 1 to overwrite a gate that exists (a resync from Postgres).
 const REBUILD: &str = r"
-if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if ARGV[6] == '0' and redis.call('EXISTS', KEYS[1]) == 1 and redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
 redis.call('DEL', KEYS[1], KEYS[2])
 redis.call('SET', KEYS[1], ARGV[1])
-for i = 6, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+for i = 7, #ARGV, 2 do redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 redis.call('HSET', KEYS[3], 'starts', ARGV[2], 'ends', ARGV[3], 'limit', ARGV[4])
 for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
 return 1
@@ -142,6 +143,26 @@ impl Gate {
         sale: &SaleRow,
         units_by_customer: &[(Uuid, i64)],
     ) -> redis::RedisResult<()> {
+        self.write(sale, units_by_customer, false).await
+    }
+
+    /// Sets the gate to Postgres' view of the sale, whatever it held: how a
+    /// gate that drifted (a give-back that failed, a unit admitted for a
+    /// buyer who hung up) heals.
+    pub async fn resync(
+        &self,
+        sale: &SaleRow,
+        units_by_customer: &[(Uuid, i64)],
+    ) -> redis::RedisResult<()> {
+        self.write(sale, units_by_customer, true).await
+    }
+
+    async fn write(
+        &self,
+        sale: &SaleRow,
+        units_by_customer: &[(Uuid, i64)],
+        overwrite: bool,
+    ) -> redis::RedisResult<()> {
         let mut conn = self.redis.conn().await?;
         let ttl = (sale.ends_at - OffsetDateTime::now_utc())
             .whole_seconds()
@@ -160,7 +181,8 @@ impl Gate {
                 millis(sale.ends_at)
             })
             .arg(sale.per_customer_limit)
-            .arg(ttl);
+            .arg(ttl)
+            .arg(i32::from(overwrite));
         for (customer, units) in units_by_customer {
             invocation.arg(customer.to_string()).arg(*units);
         }

@@ -17,6 +17,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
+use uuid::Uuid;
 
 use crate::{
     claim_writer::{ClaimWriter, WriterMetrics},
@@ -24,6 +25,7 @@ use crate::{
     gate::Gate,
     holds::ReturnedToSale,
     openapi::ApiDoc,
+    repo::sales,
     routes, workers,
 };
 
@@ -52,6 +54,31 @@ impl FromRef<AppState> for Arc<TokenVerifier> {
 }
 
 impl AppState {
+    /// Sets the sale's gate to what Postgres holds (units left, units per
+    /// customer), unless another request is rebuilding it right now. A
+    /// wrong gate only ever makes a claim fail; this stops it failing.
+    pub async fn resync_gate(&self, sale_id: Uuid) -> anyhow::Result<()> {
+        let Some(gate) = &self.gate else {
+            return Ok(());
+        };
+        if !gate.lock_rebuild(sale_id).await? {
+            return Ok(());
+        }
+        let resynced = async {
+            let mut conn = self.pool.acquire().await?;
+            let Some(sale) = sales::find(&mut conn, sale_id).await? else {
+                return Ok(());
+            };
+            let units = sales::units_by_customer(&mut conn, sale_id).await?;
+            drop(conn);
+            gate.resync(&sale, &units).await?;
+            anyhow::Ok(())
+        }
+        .await;
+        gate.unlock_rebuild(sale_id).await?;
+        resynced
+    }
+
     /// After a commit that returned a flash-sale unit, gives it back to the gate.
     pub async fn return_to_gate(&self, returned: Option<ReturnedToSale>) {
         let (Some(gate), Some(unit)) = (&self.gate, returned) else {
@@ -61,7 +88,7 @@ impl AppState {
             .give_back(unit.sale_id, unit.owner_id, unit.units)
             .await
         {
-            tracing::warn!(error = %err, "returning a unit to the gate failed; a rebuild corrects it");
+            tracing::warn!(error = %err, "returning a unit to the gate failed; the next resync corrects it");
         }
     }
 }
@@ -162,6 +189,13 @@ impl Application {
             settings.sale_close_grace,
             server.stop_token(),
         ));
+        if state.gate.is_some() {
+            server.spawn(workers::gate_resync::run(
+                state.clone(),
+                settings.gate_resync_interval,
+                server.stop_token(),
+            ));
+        }
         let router = router(state.clone(), &settings);
         Ok(Self {
             server,

@@ -291,6 +291,17 @@ pub async fn return_units(
     Ok(open)
 }
 
+/// Sales open now or opening within a minute (their gates are resynced).
+#[tracing::instrument(skip_all)]
+pub async fn open_ids(conn: &mut PgConnection) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT id FROM flash_sales
+         WHERE closed_at IS NULL AND ends_at > now() AND starts_at < now() + interval '1 minute'",
+    )
+    .fetch_all(conn)
+    .await
+}
+
 /// The held claims of `owner` in this sale (id, expires_at), oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn held_claims(

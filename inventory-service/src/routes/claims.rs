@@ -118,8 +118,19 @@ async fn claim(
             // Written in a group with the other admitted claims (one
             // transaction for many); a unit Postgres refuses goes back.
             let outcome = state.claim_writer.claim(sale_id, customer).await;
-            if !matches!(outcome, Ok(ClaimOutcome::Reserved { .. })) {
-                give_back(&state, sale_id, customer).await;
+            match &outcome {
+                Ok(ClaimOutcome::Reserved { .. }) => {}
+                // Postgres refused: the gate was wrong about this sale, so it
+                // takes Postgres' figures rather than a unit back.
+                Ok(ClaimOutcome::SoldOut | ClaimOutcome::LimitReached) => {
+                    if let Err(err) = state.resync_gate(sale_id).await {
+                        tracing::warn!(
+                            error = format!("{err:#}"),
+                            "resyncing the gate failed; the timer will"
+                        );
+                    }
+                }
+                _ => give_back(&state, sale_id, customer).await,
             }
             respond(outcome?)
         }
@@ -257,7 +268,7 @@ async fn reserve_in_postgres(
 async fn give_back(state: &AppState, sale_id: Uuid, customer: Uuid) {
     if let Some(gate) = &state.gate {
         if let Err(err) = gate.give_back(sale_id, customer, 1).await {
-            tracing::warn!(error = %err, "returning a refused unit to the gate failed; a rebuild corrects it");
+            tracing::warn!(error = %err, "returning a refused unit to the gate failed; the next resync corrects it");
         }
     }
 }

@@ -1,4 +1,5 @@
 //! Background work of inventory-service.
 
 pub mod catalog_events;
+pub mod gate_resync;
 pub mod sweeper;

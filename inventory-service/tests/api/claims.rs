@@ -503,3 +503,46 @@ async fn a_buyer_at_the_limit_finds_the_claims_they_hold() {
     assert_eq!(mine["items"][0]["reservation_id"], first["reservation_id"]);
     assert_eq!(someone_else["items"].as_array().unwrap().len(), 0);
 }
+
+#[tokio::test]
+async fn a_unit_the_gate_lost_while_redis_was_away_comes_back_so_the_sale_never_undersells() {
+    // A claims and does not pay; Redis is away while the sweeper expires
+    // A's hold, so the gate never hears of the returned unit. It used to
+    // answer A "limit reached" and the last buyer "sold out" for good.
+    let app = spawn_app_with(Options {
+        proxy_redis: true,
+        reservation_ttl: Duration::from_secs(1),
+        gate_resync_interval: Duration::from_millis(500),
+        ..Options::default()
+    })
+    .await;
+    app.set_stock("FLASH-D1", 10, 0).await;
+    let sale = app.open_sale("FLASH-D1", 10, 1).await;
+    let (_, a) = app.tokens.customer();
+    assert_eq!(app.claim(&sale, &a).await.status().as_u16(), 201);
+    let proxy = app.redis_proxy.as_ref().unwrap();
+    proxy.cut();
+    let expired = platform::testing::eventually(Duration::from_secs(10), || async {
+        (app.count("SELECT count(*) FROM reservations WHERE status = 'expired'")
+            .await
+            == 1)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        expired.is_some(),
+        "the sweeper expired A's hold while Redis was away"
+    );
+    proxy.restore();
+
+    let a_again = platform::testing::eventually(Duration::from_secs(10), || async {
+        let status = app.claim(&sale, &a).await.status().as_u16();
+        (status == 201).then_some(status)
+    })
+    .await;
+    let others = stampede(&app, &sale, &customers(&app, 9)).await;
+
+    assert_eq!(a_again, Some(201), "A may claim the unit that came back");
+    assert_eq!(others, [201; 9], "every other unit goes to a buyer");
+    app.assert_balanced("FLASH-D1").await;
+}

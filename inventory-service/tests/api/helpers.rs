@@ -29,6 +29,8 @@ pub struct Options {
     pub gate: bool,
     pub proxy_redis: bool,
     pub proxy_postgres: bool,
+    /// How often open sales' gates are set to what Postgres holds.
+    pub gate_resync_interval: Duration,
     pub reservation_ttl: Duration,
     pub claim_rate_limit: RateLimit,
 }
@@ -39,6 +41,7 @@ impl Default for Options {
             gate: true,
             proxy_redis: false,
             proxy_postgres: false,
+            gate_resync_interval: Duration::from_secs(15),
             reservation_ttl: Duration::from_secs(600),
             claim_rate_limit: RateLimit::per_minute(1_000_000),
         }
@@ -124,6 +127,7 @@ async fn spawn(options: Options) -> TestApp {
         flash_sale_gate: options.gate,
         reservation_ttl: options.reservation_ttl,
         sweep_interval: Duration::from_millis(200),
+        gate_resync_interval: options.gate_resync_interval,
         // The tests' claims finish long before their sales end.
         sale_close_grace: Duration::from_secs(1),
         claim_rate_limit: options.claim_rate_limit,

@@ -235,6 +235,7 @@ async fn spawn(options: Options) -> Platform {
         flash_sale_gate: true,
         reservation_ttl: options.claim_ttl,
         sweep_interval: options.inventory_sweep,
+        gate_resync_interval: Duration::from_secs(15),
         sale_close_grace: Duration::from_secs(1),
         claim_rate_limit: RateLimit::per_minute(1_000_000),
         shop_currency: "USD".to_owned(),
