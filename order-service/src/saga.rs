@@ -275,7 +275,12 @@ impl Saga {
                     Some(cents),
                     None,
                 ),
-                Update::PromoReleased => ("promo_redeemed = false,", None, None, None),
+                Update::PromoReleased => (
+                    "promo_redeemed = false, promo_released = true,",
+                    None,
+                    None,
+                    None,
+                ),
                 Update::Stock(status) => {
                     ("stock_status = $6,", None, None, Some(status.to_owned()))
                 }
@@ -455,10 +460,11 @@ impl Saga {
             }
             _ => {}
         }
-        if order.promo_redeemed {
-            if let Some(code) = &order.promo_code {
-                self.deps.campaign.release(code, order.id, &rid).await?;
-            }
+        // Released whether or not the redemption was recorded: its reply may
+        // have been lost after campaign-service redeemed it. Releasing is
+        // idempotent (nothing to release is fine).
+        if let (Some(code), false) = (&order.promo_code, order.promo_released) {
+            self.deps.campaign.release(code, order.id, &rid).await?;
             return Ok(Some(Update::PromoReleased));
         }
         if let Some(next) = self.give_back_stock(order, &rid).await? {
@@ -512,6 +518,19 @@ impl Saga {
             ("committed", _) => {
                 self.deps.inventory.act(reservation, "return", rid).await?;
                 Ok(Some(Update::Stock("returned")))
+            }
+            // The claim the customer brought: recorded as held, but a commit
+            // whose reply was lost may have committed it. Read it: committed
+            // means sold to an order that failed, so it is returned.
+            ("held", "reservation") => {
+                let found = self.deps.inventory.reservation(reservation, rid).await?;
+                match found.map(|r| r.status) {
+                    Some(status) if status == "committed" => {
+                        self.deps.inventory.act(reservation, "return", rid).await?;
+                        Ok(Some(Update::Stock("returned")))
+                    }
+                    _ => Ok(Some(Update::Stock("kept"))),
+                }
             }
             _ => Ok(None),
         }

@@ -18,6 +18,8 @@ pub struct OrderRow {
     pub reservation_id: Option<Uuid>,
     pub promo_code: Option<String>,
     pub promo_redeemed: bool,
+    /// The promo code's redemption was released (or found never made).
+    pub promo_released: bool,
     pub card_token: String,
     pub payment_status: String,
     pub stock_status: String,
@@ -42,7 +44,7 @@ pub struct OrderRow {
 
 const COLUMNS: &str =
     "id, customer_id, customer_email, customer_name, status, step, reason, source,
-    reservation_id, promo_code, promo_redeemed, card_token, payment_status, stock_status,
+    reservation_id, promo_code, promo_redeemed, promo_released, card_token, payment_status, stock_status,
     subtotal_cents, discount_cents, total_cents, refunded_cents, currency, shipping_address,
     carrier, tracking_number, shipment_status, attempts, correlation_id, created_at, updated_at,
     confirmed_at, cancelled_at, shipped_at, delivered_at";

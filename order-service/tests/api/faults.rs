@@ -236,6 +236,15 @@ async fn an_order_stuck_past_its_deadline_is_compensated_with_nothing_left_held(
     let mut impatient = p.order_settings.clone();
     impatient.saga.give_up_after = Duration::from_secs(1);
     let (_b, _state) = start_order(impatient).await;
+    // Its compensation releases the promo code whether or not a redemption
+    // was recorded (one may have been made and its reply lost), so it waits
+    // for campaign-service to answer before the order ends.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let waiting = p
+        .order(&customer.token, order["id"].as_str().unwrap())
+        .await;
+    let waiting: Value = waiting.json().await.unwrap();
+    p.campaign_proxy.as_ref().unwrap().restore();
     let order = p
         .settled(
             &customer.token,
@@ -243,7 +252,9 @@ async fn an_order_stuck_past_its_deadline_is_compensated_with_nothing_left_held(
             Duration::from_secs(30),
         )
         .await;
+    assert_eq!(waiting["status"], "pending", "{waiting}");
     assert_eq!(order["status"], "failed", "{order}");
+    assert_eq!(p.redemptions("STUCK10").await, 0);
     assert!(
         order["reason"].as_str().unwrap().contains("unavailable"),
         "{order}"
@@ -254,4 +265,61 @@ async fn an_order_stuck_past_its_deadline_is_compensated_with_nothing_left_held(
         (Some(5), Some(0))
     );
     assert_eq!(p.count("SELECT count(*) FROM payments").await, 0);
+}
+
+#[tokio::test]
+async fn a_redemption_whose_reply_was_lost_is_released_when_the_order_fails() {
+    // campaign-service redeems the code but its answer never arrives: the
+    // order gives up, and its compensation must release what was attempted,
+    // not only what it had recorded (the code's one use was once lost).
+    let mut options = Options {
+        proxy_campaign: true,
+        ..Options::default()
+    };
+    options.saga.give_up_after = Duration::from_secs(2);
+    let p = spawn_platform_with(options).await;
+    let (mug, _) = p.product(2000, 10).await;
+    p.promo("ONCEONLY", 10, Some(1)).await;
+    let proxy = p.campaign_proxy.as_ref().unwrap();
+    proxy.lose_replies_to(Some("POST /promo-codes/"));
+    let first = p.customer();
+    p.add_to_cart(&first, mug, 1).await;
+
+    let placed = p
+        .place(
+            &first,
+            "lost-reply",
+            &cart_order("tok_visa", Some("ONCEONLY")),
+        )
+        .await;
+    let placed: Value = placed.json().await.unwrap();
+    let redeemed_meanwhile = p.redemptions("ONCEONLY").await;
+    // Every such reply stays lost until the order has given up.
+    let failed = p
+        .settled(
+            &first.token,
+            placed["id"].as_str().unwrap(),
+            Duration::from_secs(30),
+        )
+        .await;
+    proxy.restore();
+    let second = p.customer();
+    p.add_to_cart(&second, mug, 1).await;
+    let next = p
+        .place(&second, "next", &cart_order("tok_visa", Some("ONCEONLY")))
+        .await;
+    let next: Value = next.json().await.unwrap();
+
+    assert_eq!(
+        redeemed_meanwhile, 1,
+        "the request reached campaign-service: {placed}"
+    );
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        p.redemptions("ONCEONLY").await,
+        1,
+        "only the second order's use"
+    );
+    assert_eq!(next["status"], "confirmed", "{next}");
+    assert!(next["discount_cents"].as_i64().unwrap() > 0, "{next}");
 }

@@ -163,3 +163,63 @@ async fn a_claim_that_expired_before_checkout_fails_the_order_and_voids_the_paym
     let stock = p.stock(&sku).await;
     assert_eq!(stock["on_hand"], 10, "nothing was sold: {stock}");
 }
+
+#[tokio::test]
+async fn a_claim_committed_by_a_call_whose_reply_was_lost_is_returned_when_the_order_fails() {
+    // inventory commits the claim but its answer never arrives: the order
+    // gives up, voids the payment, and must not leave the unit sold to a
+    // failed order.
+    let mut options = Options {
+        proxy_inventory: true,
+        ..Options::default()
+    };
+    options.saga.give_up_after = Duration::from_secs(2);
+    let p = spawn_platform_with(options).await;
+    let (_, sku) = p.product(5000, 10).await;
+    let sale = open_sale(&p, &sku, 3, 1999).await;
+    let owner = p.customer();
+    let reservation = claim(&p, &sale, &owner).await;
+    let proxy = p.inventory_proxy.as_ref().unwrap();
+    proxy.lose_replies_to(Some(&format!("POST /reservations/{reservation}/commit")));
+
+    let placed = p
+        .place(
+            &owner,
+            "lost-commit",
+            &reservation_order(&reservation, "tok_visa"),
+        )
+        .await;
+    let placed: Value = placed.json().await.unwrap();
+    // Every such reply stays lost until the order has given up.
+    let failed = p
+        .settled(
+            &owner.token,
+            placed["id"].as_str().unwrap(),
+            Duration::from_secs(30),
+        )
+        .await;
+    proxy.restore();
+
+    assert_eq!(failed["status"], "failed", "{failed}");
+    let stock = p.stock(&sku).await;
+    let n = |k: &str| stock[k].as_i64().unwrap();
+    assert_eq!(n("on_hand"), 10, "nothing was sold: {stock}");
+    assert_eq!(
+        n("on_hand"),
+        n("available") + n("reserved") + n("allocated_to_sales")
+    );
+    let held: Value = p
+        .client
+        .get(format!(
+            "{}/reservations/{reservation}",
+            p.inventory.address
+        ))
+        .bearer_auth(&owner.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(held["status"], "returned", "{held}");
+}

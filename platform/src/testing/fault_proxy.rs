@@ -16,6 +16,8 @@ use tokio_util::sync::CancellationToken;
 pub struct FaultProxy {
     addr: SocketAddr,
     open: Arc<AtomicBool>,
+    /// Requests starting with these bytes are delivered, their replies lost.
+    lose_replies_to: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
     /// Cancelled on every cut, so live connections drop too.
     generation: Arc<std::sync::Mutex<CancellationToken>>,
     stop: CancellationToken,
@@ -29,6 +31,8 @@ impl FaultProxy {
             .expect("binding the fault proxy");
         let addr = listener.local_addr().expect("proxy address");
         let open = Arc::new(AtomicBool::new(true));
+        let lose_replies_to = Arc::new(std::sync::Mutex::new(None));
+        let lose = lose_replies_to.clone();
         let generation = Arc::new(std::sync::Mutex::new(CancellationToken::new()));
         let stop = CancellationToken::new();
         let (open2, generation2, stop2) = (open.clone(), generation.clone(), stop.clone());
@@ -44,17 +48,19 @@ impl FaultProxy {
                     continue;
                 }
                 let cut = generation2.lock().map(|g| g.clone()).unwrap_or_default();
+                let lose = lose.clone();
                 tokio::spawn(async move {
                     let Ok(outbound) = TcpStream::connect(target).await else {
                         return;
                     };
-                    pipe(inbound, outbound, cut).await;
+                    pipe(inbound, outbound, cut, lose).await;
                 });
             }
         });
         Self {
             addr,
             open,
+            lose_replies_to,
             generation,
             stop,
         }
@@ -84,9 +90,21 @@ impl FaultProxy {
         }
     }
 
-    /// Lets traffic through again.
+    /// Lets traffic through again (and replies too).
     pub fn restore(&self) {
         self.open.store(true, Ordering::SeqCst);
+        self.lose_replies_to(None);
+    }
+
+    /// Delivers every request, but loses the reply to those whose bytes
+    /// start with `request_start` (an HTTP request line such as
+    /// `POST /promo-codes/`): the connection closes instead, as when a reply
+    /// is lost on the way. The dependency did the work; the caller never
+    /// hears it. `None` lets replies through again.
+    pub fn lose_replies_to(&self, request_start: Option<&str>) {
+        if let Ok(mut lose) = self.lose_replies_to.lock() {
+            *lose = request_start.map(|s| s.as_bytes().to_vec());
+        }
     }
 }
 
@@ -97,9 +115,57 @@ impl Drop for FaultProxy {
     }
 }
 
-async fn pipe(mut a: TcpStream, mut b: TcpStream, cut: CancellationToken) {
+async fn pipe(
+    client: TcpStream,
+    server: TcpStream,
+    cut: CancellationToken,
+    lose: Arc<std::sync::Mutex<Option<Vec<u8>>>>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let (mut client_read, mut client_write) = client.into_split();
+    let (mut server_read, mut server_write) = server.into_split();
+    // Set when a request whose reply is to be lost went through.
+    let losing = AtomicBool::new(false);
+    let up = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match client_read.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let matches = lose
+                .lock()
+                .ok()
+                .and_then(|l| l.clone())
+                .is_some_and(|start| buf[..n].starts_with(&start));
+            if matches {
+                losing.store(true, Ordering::SeqCst);
+            }
+            if server_write.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+        let _ = server_write.shutdown().await;
+        std::future::pending::<()>().await;
+    };
+    let down = async {
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = match server_read.read(&mut buf).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => n,
+            };
+            if losing.load(Ordering::SeqCst) {
+                return;
+            }
+            if client_write.write_all(&buf[..n]).await.is_err() {
+                return;
+            }
+        }
+    };
     tokio::select! {
-        _ = tokio::io::copy_bidirectional(&mut a, &mut b) => {}
+        () = up => {}
+        () = down => {}
         () = cut.cancelled() => {}
     }
 }
