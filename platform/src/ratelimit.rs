@@ -73,18 +73,7 @@ impl RateLimiter {
     /// Counts one request of `client` against `limit` under `name`; 429 with
     /// `Retry-After` once the window is full.
     pub async fn check(&self, name: &str, client: &str, limit: RateLimit) -> Result<(), ApiError> {
-        let key = self.redis.key(&format!("rl:{name}:{client}"));
-        let window_ms = limit.window.as_millis() as u64;
-        let outcome: redis::RedisResult<(u64, i64)> = async {
-            let mut conn = self.redis.conn().await?;
-            self.script
-                .key(&key)
-                .arg(window_ms)
-                .invoke_async(&mut conn)
-                .await
-        }
-        .await;
-        match outcome {
+        match self.count(name, client, limit).await {
             Ok((count, ttl_ms)) if count > u64::from(limit.max) => Err(ApiError::TooManyRequests {
                 retry_after_secs: (ttl_ms.max(0) as u64).div_ceil(1000),
             }),
@@ -134,20 +123,26 @@ impl RateLimiter {
 
     /// Counts one failure of `key` in `limit`'s window.
     pub async fn record_failure(&self, name: &str, key: &str, limit: RateLimit) {
-        let key = self.redis.key(&format!("rl:{name}:{key}"));
-        let window_ms = limit.window.as_millis() as u64;
-        let outcome: redis::RedisResult<(u64, i64)> = async {
-            let mut conn = self.redis.conn().await?;
-            self.script
-                .key(&key)
-                .arg(window_ms)
-                .invoke_async(&mut conn)
-                .await
-        }
-        .await;
-        if let Err(err) = outcome {
+        if let Err(err) = self.count(name, key, limit).await {
             self.fail_open(name, &err);
         }
+    }
+
+    /// Adds one to `key`'s window under `name`: (count, ms left in the window).
+    async fn count(
+        &self,
+        name: &str,
+        key: &str,
+        limit: RateLimit,
+    ) -> redis::RedisResult<(u64, i64)> {
+        let key = self.redis.key(&format!("rl:{name}:{key}"));
+        let window_ms = limit.window.as_millis() as u64;
+        let mut conn = self.redis.conn().await?;
+        self.script
+            .key(&key)
+            .arg(window_ms)
+            .invoke_async(&mut conn)
+            .await
     }
 
     fn fail_open(&self, name: &str, err: &redis::RedisError) {

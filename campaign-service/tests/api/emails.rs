@@ -75,12 +75,7 @@ async fn a_customer_who_did_not_opt_in_is_welcomed_without_campaigns_and_an_unsu
     app.messaging.publish("registration", &first).await;
     let emails = app.wait_for_emails(&keen, 1, WAIT).await;
     let body = body_of(&emails[0]);
-    let start =
-        body.find("/emails/unsubscribe?token=").unwrap() + "/emails/unsubscribe?token=".len();
-    let token: String = body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
-        .collect();
+    let token = unsubscribe_token(&body);
     let page = app
         .client
         .post(app.url(&format!("/emails/unsubscribe?token={token}")))
@@ -255,12 +250,7 @@ async fn following_the_unsubscribe_link_only_asks_and_its_button_unsubscribes() 
     app.messaging.publish("registration", &event).await;
     let emails = app.wait_for_emails(&keen, 1, WAIT).await;
     let body = body_of(&emails[0]);
-    let start =
-        body.find("/emails/unsubscribe?token=").unwrap() + "/emails/unsubscribe?token=".len();
-    let token: String = body[start..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
-        .collect();
+    let token = unsubscribe_token(&body);
     let opted_in = || async {
         sqlx::query_scalar::<_, bool>(
             "SELECT marketing_opt_in FROM marketing_preferences WHERE customer_id = $1::uuid",
@@ -311,4 +301,14 @@ async fn following_the_unsubscribe_link_only_asks_and_its_button_unsubscribes() 
     assert!(after_the_gets, "following the links changed nothing");
     assert_eq!(clicked.status().as_u16(), 200);
     assert!(!opted_in().await, "the button unsubscribed");
+}
+
+/// The signed token of the unsubscribe link in an email's body.
+fn unsubscribe_token(body: &str) -> String {
+    let start =
+        body.find("/emails/unsubscribe?token=").unwrap() + "/emails/unsubscribe?token=".len();
+    body[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
+        .collect()
 }

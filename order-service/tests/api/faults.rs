@@ -239,7 +239,20 @@ async fn an_order_stuck_past_its_deadline_is_compensated_with_nothing_left_held(
     // Its compensation releases the promo code whether or not a redemption
     // was recorded (one may have been made and its reply lost), so it waits
     // for campaign-service to answer before the order ends.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    let order_id = uuid::Uuid::parse_str(order["id"].as_str().unwrap()).unwrap();
+    let compensating = platform::testing::eventually(Duration::from_secs(20), || async {
+        let step: String = sqlx::query_scalar("SELECT step FROM orders WHERE id = $1")
+            .bind(order_id)
+            .fetch_one(&p.order_db.pool)
+            .await
+            .unwrap();
+        (step == "compensate").then_some(())
+    })
+    .await;
+    assert!(
+        compensating.is_some(),
+        "the impatient instance gave up on it"
+    );
     let waiting = p
         .order(&customer.token, order["id"].as_str().unwrap())
         .await;

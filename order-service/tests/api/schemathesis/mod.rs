@@ -184,8 +184,10 @@ async fn every_operation_of_every_service_survives_schemathesis_and_answers_2xx(
             .iter()
             .map(|op| format!("{} {}: {}", op.0, op.1, answered(op)))
             .collect();
-        let without_2xx: Vec<&Operation> =
-            operations.iter().filter(|op| answered(op) == 0).collect();
+        let without_2xx: Vec<&Operation> = operations
+            .iter()
+            .filter(|op| answered(op) == 0 && !only_redirects(op))
+            .collect();
         eprintln!(
             "{}: {} of {} operations answered 2xx ({})",
             target.name,
@@ -205,4 +207,10 @@ async fn every_operation_of_every_service_survives_schemathesis_and_answers_2xx(
         problems.is_empty(),
         "Schemathesis found problems:\n{problems}"
     );
+}
+
+/// Operations whose only success is a redirect (documented as such): the old
+/// unsubscribe link of campaign-service answers 308 to its page.
+fn only_redirects(op: &Operation) -> bool {
+    op.0 == "GET" && op.1 == "/unsubscribe"
 }
