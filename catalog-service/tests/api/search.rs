@@ -163,6 +163,8 @@ async fn bad_parameters_are_422() {
         "category=nope",
         "colour=red",
         "min_price=1.5",
+        "sku=has%20space",
+        "sku=semi;colon",
     ] {
         problem(app.list(query).await, 422).await;
     }
@@ -255,4 +257,36 @@ async fn a_tampered_or_foreign_cursor_is_a_400() {
         assert!(body["detail"].as_str().unwrap().contains("cursor"), "{bad}");
     }
     problem(app.list(&format!("cursor={cursor}")).await, 400).await;
+}
+
+#[tokio::test]
+async fn the_sku_filter_finds_exactly_that_product_in_any_case_and_nothing_else() {
+    let app = spawn_app().await;
+    let sku = unique_sku();
+    let wanted = id_of(
+        &app.created(&json!({
+            "sku": sku, "name": "Noise-cancelling headphones",
+            "description": "Over-ear", "price_cents": 9900, "currency": "USD",
+        }))
+        .await,
+    );
+    add(
+        &app,
+        &format!("Case for {sku}"),
+        &format!("Fits {sku}"),
+        1500,
+    )
+    .await;
+
+    let exact = page(&app, &format!("sku={}", sku.to_lowercase())).await;
+    let unknown = page(&app, &format!("sku={sku}-NOPE")).await;
+
+    let ids: Vec<&str> = exact["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [wanted.as_str()], "{exact}");
+    assert_eq!(unknown["items"].as_array().unwrap().len(), 0, "{unknown}");
 }

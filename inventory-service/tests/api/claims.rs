@@ -127,9 +127,7 @@ async fn the_gate_rebuilds_after_redis_loses_the_sale_and_never_oversells() {
     let first = stampede(&app, &sale, &customers(&app, 30)).await;
     assert_eq!(first.iter().filter(|s| **s == 201).count(), 30);
 
-    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
-    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (keys, mut conn) = gate_keys(&app, &sale).await;
     let deleted: i64 = redis::cmd("DEL")
         .arg(&keys)
         .query_async(&mut conn)
@@ -278,6 +276,14 @@ async fn claims_past_the_rate_limit_get_429_and_take_nothing() {
     );
 }
 
+/// The sale's gate keys, and a connection to the Redis that holds them.
+async fn gate_keys(app: &TestApp, sale: &str) -> ([String; 3], redis::aio::MultiplexedConnection) {
+    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
+    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
+    let conn = client.get_multiplexed_async_connection().await.unwrap();
+    (keys, conn)
+}
+
 /// A counter from the service's own `/metrics`.
 async fn metric(app: &TestApp, name: &str) -> u64 {
     let text = app
@@ -361,9 +367,7 @@ async fn a_gate_that_counts_more_units_than_postgres_holds_makes_claims_fail_nev
     // Build the gate, then make it believe in 50 units.
     let first = app.claim(&sale, &app.tokens.customer().1).await;
     assert_eq!(first.status().as_u16(), 201);
-    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
-    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (keys, mut conn) = gate_keys(&app, &sale).await;
     let _: () = redis::cmd("SET")
         .arg(&keys[0])
         .arg(50)
@@ -432,9 +436,7 @@ async fn a_crowd_after_redis_lost_the_sale_costs_one_rebuild_and_every_claim_get
     let app = spawn_app().await;
     app.set_stock("FLASH-R1", 50, 0).await;
     let sale = app.open_sale("FLASH-R1", 50, 1).await;
-    let keys = app.state.gate.as_ref().unwrap().keys(sale.parse().unwrap());
-    let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let (keys, mut conn) = gate_keys(&app, &sale).await;
     let _: i64 = redis::cmd("DEL")
         .arg(&keys)
         .query_async(&mut conn)
@@ -545,4 +547,39 @@ async fn a_unit_the_gate_lost_while_redis_was_away_comes_back_so_the_sale_never_
     assert_eq!(a_again, Some(201), "A may claim the unit that came back");
     assert_eq!(others, [201; 9], "every other unit goes to a buyer");
     app.assert_balanced("FLASH-D1").await;
+}
+
+#[tokio::test]
+async fn only_customers_may_list_their_claims_and_an_unknown_sale_is_a_404() {
+    let app = spawn_app().await;
+    let mine = |sale: String, token: Option<String>| {
+        let request = app
+            .client
+            .get(app.url(&format!("/flash-sales/{sale}/claims/mine")));
+        let request = match token {
+            Some(token) => request.bearer_auth(token),
+            None => request,
+        };
+        async move { request.send().await.unwrap() }
+    };
+    app.set_stock("FLASH-M2", 5, 0).await;
+    let sale = app.open_sale("FLASH-M2", 2, 1).await;
+
+    problem(mine(sale.clone(), None).await, 401).await;
+    problem(mine(sale, Some(app.tokens.admin())).await, 403).await;
+    problem(
+        mine(
+            uuid::Uuid::new_v4().to_string(),
+            Some(app.tokens.customer().1),
+        )
+        .await,
+        404,
+    )
+    .await;
+    let not_an_id = mine("not-an-id".to_owned(), Some(app.tokens.customer().1)).await;
+    assert!(
+        not_an_id.status().is_client_error(),
+        "{}",
+        not_an_id.status()
+    );
 }
