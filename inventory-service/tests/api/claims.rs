@@ -433,7 +433,12 @@ async fn claims_before_the_start_and_after_the_end_are_answered_by_the_gate_with
 
 #[tokio::test]
 async fn a_crowd_after_redis_lost_the_sale_costs_one_rebuild_and_every_claim_gets_an_answer() {
-    let app = spawn_app().await;
+    // The resync timer would also restore the gate; off, so the crowd must.
+    let app = spawn_app_with(Options {
+        gate_resync_interval: Duration::from_secs(3600),
+        ..Options::default()
+    })
+    .await;
     app.set_stock("FLASH-R1", 50, 0).await;
     let sale = app.open_sale("FLASH-R1", 50, 1).await;
     let (keys, mut conn) = gate_keys(&app, &sale).await;
