@@ -15,20 +15,24 @@
 //! the units left. Claims that bypass the gate (switched off, or Redis
 //! unreachable) keep one transaction each, in `routes::claims`.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use platform::{config::DatabaseSettings, ApiError};
 use prometheus_client::{metrics::counter::Counter, registry::Registry};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use time::OffsetDateTime;
-use tokio::sync::{mpsc, oneshot, Semaphore};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use crate::{
-    gate::Gate,
-    repo::sales::{self, SaleStatus},
-};
+use crate::{gate::Gate, repo::sales::SaleStatus};
+
+mod group;
+mod reserve;
+
+use group::run;
+
+pub use reserve::reserve_one;
 
 /// Claims written in one transaction at most.
 const MAX_GROUP: usize = 512;
@@ -36,9 +40,6 @@ const MAX_GROUP: usize = 512;
 const WRITERS: usize = 2;
 /// Claims waiting to be written at most; beyond that a claim waits to queue.
 const QUEUE: usize = 8_192;
-/// How often a group looks again when the free units left are locked by
-/// another group in flight (which may still roll back).
-const BUSY_RETRIES: u32 = 20;
 
 /// How much grouping happens: claims written / groups is the mean group size.
 #[derive(Clone, Default)]
@@ -209,193 +210,4 @@ struct Shared {
     service_runtime: tokio::runtime::Handle,
     reservation_ttl: Duration,
     metrics: WriterMetrics,
-}
-
-async fn run(shared: Arc<Shared>, mut incoming: mpsc::Receiver<Pending>) {
-    let writers = Arc::new(Semaphore::new(WRITERS));
-    while let Some(first) = incoming.recv().await {
-        // Claims arriving while every writer is busy join the next group.
-        let Ok(permit) = writers.clone().acquire_owned().await else {
-            break;
-        };
-        let mut group = vec![first];
-        while group.len() < MAX_GROUP {
-            match incoming.try_recv() {
-                Ok(pending) => group.push(pending),
-                Err(_) => break,
-            }
-        }
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            write(&shared, group).await;
-            drop(permit);
-        });
-    }
-    // Every handle is gone: wait for the groups in flight.
-    let _ = writers.acquire_many(WRITERS as u32).await;
-}
-
-/// Writes a group: per sale, in rounds where each customer appears once
-/// (a customer with several claims in flight is counted one claim per round).
-async fn write(shared: &Shared, group: Vec<Pending>) {
-    let mut waiting = Vec::with_capacity(group.len());
-    for pending in group {
-        if pending.reply.is_closed() {
-            // The buyer is gone (timed out or disconnected): do not take a
-            // unit nobody will hear about; give the gate its unit back.
-            give_back(shared, pending.sale_id, pending.customer).await;
-        } else {
-            waiting.push(pending);
-        }
-    }
-    while !waiting.is_empty() {
-        let sale_id = waiting[0].sale_id;
-        let mut seen = HashSet::new();
-        let (round, rest): (Vec<_>, Vec<_>) = waiting
-            .into_iter()
-            .partition(|p| p.sale_id == sale_id && seen.insert(p.customer));
-        waiting = rest;
-        let customers: Vec<Uuid> = round.iter().map(|p| p.customer).collect();
-        let outcomes = write_round(shared, sale_id, &customers).await;
-        for (index, pending) in round.into_iter().enumerate() {
-            let outcome = match &outcomes {
-                Ok(outcomes) => Ok(outcomes[index]),
-                Err(failed) => Err(failed.clone()),
-            };
-            // A reply nobody waits for any more: the reservation stands and
-            // expires like any unpaid hold.
-            let _ = pending.reply.send(outcome);
-        }
-    }
-}
-
-async fn give_back(shared: &Shared, sale_id: Uuid, customer: Uuid) {
-    let Some(gate) = shared.gate.clone() else {
-        return;
-    };
-    let returned = shared
-        .service_runtime
-        .spawn(async move { gate.give_back(sale_id, customer, 1).await });
-    match returned.await {
-        Ok(Ok(())) => {}
-        Ok(Err(err)) => {
-            tracing::warn!(error = %err, "returning an abandoned claim's unit to the gate failed; the next resync corrects it");
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "returning an abandoned claim's unit to the gate did not run");
-        }
-    }
-}
-
-/// One transaction for distinct customers of one sale; the outcomes are in
-/// the customers' order.
-async fn write_round(
-    shared: &Shared,
-    sale_id: Uuid,
-    customers: &[Uuid],
-) -> Result<Vec<ClaimOutcome>, GroupFailed> {
-    let failed = |err: sqlx::Error| GroupFailed::from_db(&err);
-    let mut tx = shared.pool.begin().await.map_err(failed)?;
-    let outcomes = reserve(&mut tx, shared.reservation_ttl, sale_id, customers)
-        .await
-        .map_err(failed)?;
-    tx.commit().await.map_err(failed)?;
-    shared.metrics.groups.inc();
-    shared.metrics.claims.inc_by(customers.len() as u64);
-    Ok(outcomes)
-}
-
-/// One claim in the caller's transaction: the path without the gate.
-pub async fn reserve_one(
-    conn: &mut PgConnection,
-    reservation_ttl: Duration,
-    sale_id: Uuid,
-    customer: Uuid,
-) -> Result<ClaimOutcome, sqlx::Error> {
-    let outcomes = reserve(conn, reservation_ttl, sale_id, &[customer]).await?;
-    Ok(outcomes
-        .first()
-        .copied()
-        .unwrap_or(ClaimOutcome::NoSuchSale))
-}
-
-/// The claims of distinct `customers` of one sale, in the caller's
-/// transaction; the outcomes are in the customers' order.
-async fn reserve(
-    conn: &mut PgConnection,
-    reservation_ttl: Duration,
-    sale_id: Uuid,
-    customers: &[Uuid],
-) -> Result<Vec<ClaimOutcome>, sqlx::Error> {
-    let Some(sale) = sales::find_for_share(conn, sale_id).await? else {
-        return Ok(vec![ClaimOutcome::NoSuchSale; customers.len()]);
-    };
-    match sale.status_at(OffsetDateTime::now_utc()) {
-        SaleStatus::Active => {}
-        SaleStatus::SoldOut => return Ok(vec![ClaimOutcome::SoldOut; customers.len()]),
-        status => return Ok(vec![ClaimOutcome::NotOpen(status); customers.len()]),
-    }
-    let with_slot: HashSet<Uuid> =
-        sales::take_customer_slots(conn, sale_id, customers, sale.per_customer_limit)
-            .await?
-            .into_iter()
-            .collect();
-    let winners: Vec<Uuid> = customers
-        .iter()
-        .copied()
-        .filter(|c| with_slot.contains(c))
-        .collect();
-    let units = take_units(conn, sale_id, winners.len()).await?;
-    // Winners without a unit (sold out meanwhile) give their slot back.
-    let (served, unserved) = winners.split_at(units.len());
-    if !unserved.is_empty() {
-        sales::release_customer_slots(conn, sale_id, unserved).await?;
-    }
-    let reservation_ids: Vec<Uuid> = served.iter().map(|_| Uuid::now_v7()).collect();
-    let expires_at = OffsetDateTime::now_utc() + reservation_ttl;
-    if !served.is_empty() {
-        sales::assign_units(conn, sale_id, &units, &reservation_ids).await?;
-        sales::insert_claim_reservations(conn, &sale, &reservation_ids, served, expires_at).await?;
-    }
-    let reserved: std::collections::HashMap<Uuid, Uuid> = served
-        .iter()
-        .copied()
-        .zip(reservation_ids.iter().copied())
-        .collect();
-    Ok(customers
-        .iter()
-        .map(|customer| match reserved.get(customer) {
-            Some(&reservation_id) => ClaimOutcome::Reserved {
-                reservation_id,
-                expires_at,
-            },
-            None if with_slot.contains(customer) => ClaimOutcome::SoldOut,
-            None => ClaimOutcome::LimitReached,
-        })
-        .collect())
-}
-
-/// Up to `wanted` free units of the sale, locked; waits briefly while the
-/// free units left are locked by another group that may still roll back.
-async fn take_units(
-    conn: &mut PgConnection,
-    sale_id: Uuid,
-    wanted: usize,
-) -> Result<Vec<i32>, sqlx::Error> {
-    let mut units = Vec::with_capacity(wanted);
-    let mut attempt = 0;
-    while units.len() < wanted {
-        let more =
-            sales::lock_free_units(conn, sale_id, (wanted - units.len()) as i64, &units).await?;
-        units.extend(more);
-        if units.len() == wanted || !sales::has_free_units(conn, sale_id, &units).await? {
-            break;
-        }
-        if attempt == BUSY_RETRIES {
-            break;
-        }
-        attempt += 1;
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Ok(units)
 }
