@@ -3,7 +3,8 @@
 use anyhow::Context;
 use platform::{
     auth::JwksSource,
-    config::{env_opt, env_or, env_parse, CommonSettings, LogFormat},
+    config::{env_opt, env_or, env_parse, CommonSettings},
+    service::ServiceSettings,
 };
 use secrecy::SecretString;
 
@@ -27,21 +28,26 @@ pub struct Settings {
     pub consumer_enabled: bool,
     pub events_queue_url: Option<String>,
     pub email: EmailSettings,
-    pub shop_currency: String,
-    pub log_format: LogFormat,
+}
+
+impl ServiceSettings for Settings {
+    fn from_env() -> anyhow::Result<Self> {
+        Settings::from_env()
+    }
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let common = CommonSettings::from_env("campaign-service", 8082, "campaign")?;
+        let common = CommonSettings::from_env(env!("CARGO_PKG_NAME"))?;
         let unsubscribe_secret = env_opt("UNSUBSCRIBE_SECRET")
             .context("UNSUBSCRIBE_SECRET is required (it signs unsubscribe links)")?;
         Ok(Self {
             common,
-            jwks: JwksSource::Url(env_or(
-                "JWKS_URL",
-                "http://127.0.0.1:8081/.well-known/jwks.json",
-            )),
+            jwks: JwksSource::from_env(),
             consumer_enabled: env_parse("CONSUMER_ENABLED", true)?,
             events_queue_url: env_opt("EVENTS_QUEUE_URL"),
             email: EmailSettings {
@@ -50,8 +56,6 @@ impl Settings {
                 unsubscribe_secret: SecretString::from(unsubscribe_secret),
                 public_base_url: env_or("PUBLIC_BASE_URL", "http://127.0.0.1:8082"),
             },
-            shop_currency: env_or("SHOP_CURRENCY", "USD"),
-            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
         })
     }
 }

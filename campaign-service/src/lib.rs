@@ -4,7 +4,10 @@ pub mod config;
 pub mod domain;
 pub mod emails;
 pub mod lambda;
-pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod startup;
+pub mod state;
+
+#[cfg(feature = "testing")]
+pub mod testing;

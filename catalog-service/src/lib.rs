@@ -3,8 +3,11 @@
 pub mod cache;
 pub mod config;
 pub mod domain;
-pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod seed;
 pub mod startup;
+pub mod state;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,132 +1,55 @@
-//! Building and running the application.
+//! catalog-service on the service kit: what it builds.
 
-use std::sync::Arc;
-
-use anyhow::Context;
-use axum::{extract::FromRef, Router};
-use platform::{
-    auth::TokenVerifier,
-    http::{service_router, HealthState},
-    metrics::Metrics,
-    redis::RedisHandle,
-    server::Server,
-};
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use platform::service::{Kit, Service};
+use sqlx::migrate::Migrator;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     cache::{CacheMetrics, ProductCache},
     config::Settings,
-    openapi::ApiDoc,
     routes,
+    state::AppState,
 };
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub redis: Arc<RedisHandle>,
-    pub metrics: Arc<Metrics>,
-    pub verifier: Arc<TokenVerifier>,
-    pub cache: ProductCache,
-    pub cache_metrics: CacheMetrics,
-    pub shop_currency: Arc<str>,
-}
+pub struct Catalog;
 
-impl FromRef<AppState> for Arc<TokenVerifier> {
-    fn from_ref(state: &AppState) -> Self {
-        state.verifier.clone()
+pub type Application = platform::service::Application<Catalog>;
+
+impl Service for Catalog {
+    const NAME: &'static str = env!("CARGO_PKG_NAME");
+    type Settings = Settings;
+    type State = AppState;
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        routes::ApiDoc::openapi()
     }
-}
 
-/// The API routes with their OpenAPI document.
-pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::products::router())
-        .merge(routes::categories::router())
-}
+    fn routes() -> OpenApiRouter<AppState> {
+        routes::router()
+    }
 
-/// The whole HTTP surface; pure, so tests can `oneshot` it.
-pub fn router(state: AppState, settings: &Settings) -> Router {
-    let (api, doc) = platform::openapi::split(api_router());
-    let health = HealthState {
-        pool: state.pool.clone(),
-        redis: state.redis.clone(),
-        metrics: state.metrics.clone(),
-    };
-    service_router(
-        api.with_state(state),
-        doc,
-        "catalog",
-        health,
-        &settings.common.http,
-    )
-}
+    fn migrator() -> Option<&'static Migrator> {
+        Some(&MIGRATOR)
+    }
 
-pub struct Application {
-    server: Server,
-    router: Router,
-    state: AppState,
-}
-
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::pool(&settings.common.database)?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .context("migrating the database")?;
-        let redis = Arc::new(RedisHandle::new(&settings.common.redis)?);
-        let mut cache_metrics = CacheMetrics::default();
-        let metrics = Metrics::new(|registry| cache_metrics = CacheMetrics::register(registry));
-        let jwt = &settings.common.jwt;
-        let verifier = Arc::new(TokenVerifier::from_source(
-            &jwt.issuer,
-            &jwt.audience,
-            &settings.jwks,
-            &settings.common.user_agent(),
-        )?);
-        let state = AppState {
-            pool: pool.clone(),
+    async fn build(kit: &mut Kit, settings: &Settings) -> anyhow::Result<AppState> {
+        let cache_metrics = kit.metrics.group::<CacheMetrics>();
+        Ok(AppState {
+            pool: kit.pool()?,
             cache: ProductCache::new(
-                redis.clone(),
-                metrics.clone(),
+                kit.redis.clone(),
+                kit.metrics.clone(),
                 cache_metrics.clone(),
                 settings.cache.clone(),
             ),
             cache_metrics,
-            redis,
-            metrics: metrics.clone(),
-            verifier,
-            shop_currency: settings.shop_currency.as_str().into(),
-        };
-        let mut server = Server::bind(&settings.common.http).await?;
-        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
-        let router = router(state.clone(), &settings);
-        Ok(Self {
-            server,
-            router,
-            state,
+            redis: kit.redis.clone(),
+            metrics: kit.metrics.clone(),
+            verifier: kit.verifier(&settings.jwks)?,
+            shop_currency: kit.common.shop_currency.as_str().into(),
         })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// Cancelling this token stops the application as SIGTERM would.
-    pub fn stop_token(&self) -> CancellationToken {
-        self.server.stop_token()
-    }
-
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped(self.router).await
     }
 }

@@ -4,8 +4,9 @@ use std::time::Duration;
 
 use platform::{
     auth::JwksSource,
-    config::{env_opt, env_or, env_parse, CommonSettings, LogFormat},
+    config::{env_opt, env_parse, CommonSettings},
     ratelimit::RateLimit,
+    service::ServiceSettings,
 };
 
 #[derive(Debug, Clone)]
@@ -30,18 +31,23 @@ pub struct Settings {
     pub sale_close_grace: Duration,
     /// Claims per customer and client address.
     pub claim_rate_limit: RateLimit,
-    pub shop_currency: String,
-    pub log_format: LogFormat,
+}
+
+impl ServiceSettings for Settings {
+    fn from_env() -> anyhow::Result<Self> {
+        Settings::from_env()
+    }
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
         Ok(Self {
-            common: CommonSettings::from_env("inventory-service", 8085, "inventory")?,
-            jwks: JwksSource::Url(env_or(
-                "JWKS_URL",
-                "http://127.0.0.1:8081/.well-known/jwks.json",
-            )),
+            common: CommonSettings::from_env(env!("CARGO_PKG_NAME"))?,
+            jwks: JwksSource::from_env(),
             events_queue_url: env_opt("EVENTS_QUEUE_URL"),
             consumer_enabled: env_parse("CONSUMER_ENABLED", true)?,
             flash_sale_gate: env_parse("FLASH_SALE_GATE", true)?,
@@ -50,8 +56,6 @@ impl Settings {
             gate_resync_interval: Duration::from_secs(env_parse("GATE_RESYNC_SECS", 15)?),
             sale_close_grace: Duration::from_secs(env_parse("SALE_CLOSE_GRACE_SECS", 30)?),
             claim_rate_limit: env_parse("RATE_LIMIT_CLAIMS", RateLimit::per_minute(60))?,
-            shop_currency: env_or("SHOP_CURRENCY", "USD"),
-            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
         })
     }
 }

@@ -5,8 +5,11 @@ pub mod config;
 pub mod domain;
 pub mod gate;
 pub mod holds;
-pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod workers;
+
+#[cfg(feature = "testing")]
+pub mod testing;

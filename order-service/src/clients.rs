@@ -133,10 +133,42 @@ pub struct ReservationItem {
     pub unit_price_cents: Option<i64>,
 }
 
+/// A stock hold's status, as inventory-service reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HoldStatus {
+    Held,
+    Committed,
+    Released,
+    Expired,
+    Returned,
+}
+
+/// What the order asks inventory-service to do with a hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HoldAction {
+    /// The hold becomes a sale.
+    Commit,
+    /// An uncommitted hold goes back to stock.
+    Release,
+    /// A committed hold's units go back to stock.
+    Return,
+}
+
+impl HoldAction {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Commit => "commit",
+            Self::Release => "release",
+            Self::Return => "return",
+        }
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct Reservation {
     pub id: Uuid,
-    pub status: String,
+    pub status: HoldStatus,
     pub owner_id: Uuid,
     pub flash_sale_id: Option<Uuid>,
     pub items: Vec<ReservationItem>,
@@ -201,12 +233,18 @@ impl Inventory {
         }
     }
 
-    /// `commit`, `release` or `return`; a 409 (expired, released, already
-    /// committed) is refused with inventory's reason.
-    pub async fn act(&self, id: Uuid, action: &str, request_id: &str) -> Result<(), CallError> {
+    /// A 409 (expired, released, already committed) is refused with
+    /// inventory's reason.
+    pub async fn act(
+        &self,
+        id: Uuid,
+        action: HoldAction,
+        request_id: &str,
+    ) -> Result<(), CallError> {
+        let path = format!("/reservations/{id}/{}", action.path());
         let response = self
             .0
-            .call(Method::POST, &format!("/reservations/{id}/{action}"))
+            .call(Method::POST, &path)
             .idempotent()
             .request_id(request_id)
             .send()

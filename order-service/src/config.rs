@@ -5,7 +5,8 @@ use std::time::Duration;
 use platform::{
     auth::JwksSource,
     client::ClientSettings,
-    config::{env_opt, env_or, env_parse, CommonSettings, LogFormat},
+    config::{env_opt, env_or, env_parse, CommonSettings},
+    service::ServiceSettings,
 };
 use secrecy::SecretString;
 
@@ -29,19 +30,24 @@ pub struct Settings {
     pub checkout_budget: Duration,
     /// How often the resumer looks for orders left mid-saga.
     pub resume_interval: Duration,
-    pub shop_currency: String,
-    pub log_format: LogFormat,
+}
+
+impl ServiceSettings for Settings {
+    fn from_env() -> anyhow::Result<Self> {
+        Settings::from_env()
+    }
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let common = CommonSettings::from_env("order-service", 8084, "orders")?;
+        let common = CommonSettings::from_env(env!("CARGO_PKG_NAME"))?;
         let defaults = SagaSettings::default();
         Ok(Self {
-            jwks: JwksSource::Url(env_or(
-                "JWKS_URL",
-                "http://127.0.0.1:8081/.well-known/jwks.json",
-            )),
+            jwks: JwksSource::from_env(),
             registration_url: env_or("REGISTRATION_URL", "http://127.0.0.1:8081"),
             catalog_url: env_or("CATALOG_URL", "http://127.0.0.1:8083"),
             inventory_url: env_or("INVENTORY_URL", "http://127.0.0.1:8085"),
@@ -65,8 +71,6 @@ impl Settings {
             },
             checkout_budget: Duration::from_millis(env_parse("CHECKOUT_BUDGET_MS", 5000)?),
             resume_interval: Duration::from_millis(env_parse("RESUME_INTERVAL_MS", 1000)?),
-            shop_currency: env_or("SHOP_CURRENCY", "USD").trim().to_ascii_uppercase(),
-            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
             common,
         })
     }

@@ -1,39 +1,32 @@
-//! The events order-service writes to its outbox (payloads in docs/events.md).
+//! The events order-service writes to its outbox, as the payload types in
+//! `platform::events::payloads` (docs/events.md).
 
-use platform::events::NewEvent;
-use serde_json::{json, Value};
+use platform::events::{
+    payloads::{
+        DailySales, OrderCancelled, OrderConfirmed, OrderFailed, OrderItem, OrderShipped, Payload,
+        ShippingAddress,
+    },
+    NewEvent,
+};
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use crate::repo::{
-    orders::{self, ItemRow, OrderRow},
-    reports::DailySales,
-};
+use crate::repo::orders::{self, ItemRow, OrderRow};
 
-fn rfc3339(at: OffsetDateTime) -> String {
-    at.format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
-}
-
-async fn enqueue(
+/// Writes `payload` as the order's next event.
+async fn enqueue<P: Payload>(
     conn: &mut PgConnection,
     order: &OrderRow,
-    event_type: &'static str,
-    data: Value,
+    payload: &P,
 ) -> Result<(), sqlx::Error> {
     let sequence = orders::next_sequence(conn, order.id).await?;
-    platform::outbox::enqueue(
-        conn,
-        NewEvent {
-            event_type,
-            version: 1,
-            aggregate_id: order.id.to_string(),
-            sequence,
-            correlation_id: order.correlation_id.clone(),
-            data,
-        },
-    )
-    .await?;
+    let event = NewEvent::new(
+        payload,
+        order.id.to_string(),
+        sequence,
+        order.correlation_id.clone(),
+    );
+    platform::outbox::enqueue(conn, event).await?;
     Ok(())
 }
 
@@ -43,26 +36,31 @@ pub async fn confirmed(
     items: &[ItemRow],
     confirmed_at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    let items: Vec<Value> = items
-        .iter()
-        .map(|i| {
-            json!({"sku": i.sku, "name": i.name, "quantity": i.quantity, "unit_price_cents": i.unit_price_cents})
-        })
-        .collect();
-    let data = json!({
-        "order_id": order.id,
-        "customer_id": order.customer_id,
-        "email": order.customer_email,
-        "name": order.customer_name,
-        "items": items,
-        "subtotal_cents": order.subtotal_cents,
-        "discount_cents": order.discount_cents,
-        "total_cents": order.total_cents,
-        "currency": order.currency,
-        "shipping_address": order.shipping_address,
-        "confirmed_at": rfc3339(confirmed_at),
-    });
-    enqueue(conn, order, "order.confirmed", data).await
+    // Written from a `ShippingAddress` at checkout, so it reads back as one.
+    let shipping_address: ShippingAddress = serde_json::from_value(order.shipping_address.clone())
+        .map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    let confirmed = OrderConfirmed {
+        order_id: order.id,
+        customer_id: order.customer_id,
+        email: order.customer_email.clone(),
+        name: order.customer_name.clone(),
+        items: items
+            .iter()
+            .map(|i| OrderItem {
+                sku: i.sku.clone(),
+                name: i.name.clone(),
+                quantity: i.quantity.into(),
+                unit_price_cents: i.unit_price_cents,
+            })
+            .collect(),
+        subtotal_cents: order.subtotal_cents,
+        discount_cents: order.discount_cents,
+        total_cents: order.total_cents,
+        currency: order.currency.clone(),
+        shipping_address,
+        confirmed_at,
+    };
+    enqueue(conn, order, &confirmed).await
 }
 
 pub async fn failed(
@@ -70,48 +68,49 @@ pub async fn failed(
     order: &OrderRow,
     reason: &str,
 ) -> Result<(), sqlx::Error> {
-    let data = json!({
-        "order_id": order.id,
-        "customer_id": order.customer_id,
-        "email": order.customer_email,
-        "reason": reason,
-    });
-    enqueue(conn, order, "order.failed", data).await
+    let failed = OrderFailed {
+        order_id: order.id,
+        customer_id: order.customer_id,
+        email: order.customer_email.clone(),
+        reason: reason.to_owned(),
+    };
+    enqueue(conn, order, &failed).await
 }
 
 pub async fn cancelled(
     conn: &mut PgConnection,
     order: &OrderRow,
-    refunded_cents: i64,
     cancelled_at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    let data = json!({
-        "order_id": order.id,
-        "customer_id": order.customer_id,
-        "email": order.customer_email,
-        "name": order.customer_name,
-        "refunded_cents": refunded_cents,
-        "currency": order.currency,
-        "cancelled_at": rfc3339(cancelled_at),
-    });
-    enqueue(conn, order, "order.cancelled", data).await
+    let cancelled = OrderCancelled {
+        order_id: order.id,
+        customer_id: order.customer_id,
+        email: order.customer_email.clone(),
+        name: order.customer_name.clone(),
+        refunded_cents: order.refunded_cents,
+        currency: order.currency.clone(),
+        cancelled_at,
+    };
+    enqueue(conn, order, &cancelled).await
 }
 
+/// `order.shipped`, for a confirmed order (which has its carrier and
+/// tracking number from confirmation).
 pub async fn shipped(
     conn: &mut PgConnection,
     order: &OrderRow,
     shipped_at: OffsetDateTime,
 ) -> Result<(), sqlx::Error> {
-    let data = json!({
-        "order_id": order.id,
-        "customer_id": order.customer_id,
-        "email": order.customer_email,
-        "name": order.customer_name,
-        "carrier": order.carrier,
-        "tracking_number": order.tracking_number,
-        "shipped_at": rfc3339(shipped_at),
-    });
-    enqueue(conn, order, "order.shipped", data).await
+    let shipped = OrderShipped {
+        order_id: order.id,
+        customer_id: order.customer_id,
+        email: order.customer_email.clone(),
+        name: order.customer_name.clone(),
+        carrier: order.carrier.clone().unwrap_or_default(),
+        tracking_number: order.tracking_number.clone().unwrap_or_default(),
+        shipped_at,
+    };
+    enqueue(conn, order, &shipped).await
 }
 
 /// `report.daily_sales`: aggregate id is the date, sequence 1, so the outbox's
@@ -121,16 +120,6 @@ pub async fn daily_sales(
     report: &DailySales,
     correlation_id: Option<String>,
 ) -> Result<uuid::Uuid, sqlx::Error> {
-    platform::outbox::enqueue(
-        conn,
-        NewEvent {
-            event_type: "report.daily_sales",
-            version: 1,
-            aggregate_id: report.date.clone(),
-            sequence: 1,
-            correlation_id,
-            data: serde_json::to_value(report).unwrap_or_default(),
-        },
-    )
-    .await
+    let event = NewEvent::new(report, report.date.clone(), 1, correlation_id);
+    platform::outbox::enqueue(conn, event).await
 }

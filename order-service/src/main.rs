@@ -1,19 +1,8 @@
-use clap::{Parser, Subcommand};
-use order_service::{config::Settings, openapi, reports, startup::Application};
-
-#[derive(Parser)]
-#[command(about = "Storefront order-service")]
-struct Cli {
-    #[command(subcommand)]
-    command: Option<Command>,
-}
+use clap::Subcommand;
+use order_service::{reports, startup::Order};
 
 #[derive(Subcommand)]
-enum Command {
-    /// Serve the API and run the workers (the default).
-    Serve,
-    /// Print the OpenAPI document.
-    Openapi,
+enum Own {
     /// Publish `report.daily_sales` for a UTC day (default: yesterday), once
     /// per day however often it runs.
     PublishDailyReport {
@@ -21,41 +10,25 @@ enum Command {
         #[arg(long)]
         date: Option<String>,
     },
-    /// Put events SNS refused too often (parked, counted by
-    /// `storefront_outbox_parked`) back in line, once their cause is fixed.
-    RepublishParkedEvents,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    match Cli::parse().command.unwrap_or(Command::Serve) {
-        Command::Openapi => {
-            let json = openapi::document().to_pretty_json()?;
-            std::io::Write::write_all(&mut std::io::stdout(), format!("{json}\n").as_bytes())?;
-            Ok(())
+    platform::service::cli::run::<Order, Own, _, _>("Storefront order-service", |own| async move {
+        match own {
+            Own::PublishDailyReport { date } => publish_daily_report(date).await,
         }
-        Command::PublishDailyReport { date } => {
-            let settings = Settings::from_env()?;
-            platform::telemetry::init(settings.log_format);
-            let day = match date {
-                Some(raw) => reports::parse_day(&raw).map_err(anyhow::Error::msg)?,
-                None => reports::yesterday(),
-            };
-            let published = reports::publish(&settings, day).await?;
-            tracing::info!(%day, published, "daily sales report");
-            Ok(())
-        }
-        Command::RepublishParkedEvents => {
-            let settings = Settings::from_env()?;
-            platform::telemetry::init(settings.log_format);
-            platform::outbox::republish_parked_command(&settings.common.database).await
-        }
-        Command::Serve => {
-            let settings = Settings::from_env()?;
-            platform::telemetry::init(settings.log_format);
-            let app = Application::build(settings).await?;
-            platform::server::cancel_on_signal(app.stop_token());
-            app.run_until_stopped().await
-        }
-    }
+    })
+    .await
+}
+
+async fn publish_daily_report(date: Option<String>) -> anyhow::Result<()> {
+    let settings = platform::service::cli::settings::<Order>()?;
+    let day = match date {
+        Some(raw) => reports::parse_day(&raw).map_err(anyhow::Error::msg)?,
+        None => reports::yesterday(),
+    };
+    let published = reports::publish(&settings, day).await?;
+    tracing::info!(%day, published, "daily sales report");
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! Payments, simulated behind the `PaymentGateway` trait (DESIGN.md "Checkout
+//! Payments, simulated behind the `PaymentGateway` trait (docs/architecture.md, "Checkout
 //! saga"). Card tokens decide the outcome, so tests and load runs are
 //! deterministic: `tok_visa`, `tok_mastercard` and `tok_amex` approve;
 //! `tok_declined` and `tok_insufficient_funds` decline; `tok_timeout` times

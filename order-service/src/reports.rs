@@ -36,7 +36,7 @@ pub async fn publish(settings: &Settings, day: Date) -> anyhow::Result<bool> {
     let mut tx = pool.begin().await?;
     let fresh = reports::mark_published(&mut tx, day).await?;
     if fresh {
-        let report = reports::daily_sales(&mut tx, day, &settings.shop_currency).await?;
+        let report = reports::daily_sales(&mut tx, day, &settings.common.shop_currency).await?;
         events::daily_sales(&mut tx, &report, None).await?;
     }
     tx.commit().await?;
@@ -47,7 +47,7 @@ pub async fn publish(settings: &Settings, day: Date) -> anyhow::Result<bool> {
             sns: aws_sdk_sns::Client::new(&sdk),
             topic_arn,
             source: settings.common.service_name,
-            metrics: platform::metrics::Metrics::new(|_| {}),
+            metrics: platform::metrics::Metrics::new(),
             poll_interval: Duration::from_secs(1),
             max_backoff: Duration::from_secs(5),
         };

@@ -1,104 +1,57 @@
-//! Building and running the application.
+//! order-service on the service kit: its clients, saga and workers.
 
 use std::{sync::Arc, time::Duration};
 
-use anyhow::Context;
-use axum::{extract::FromRef, Router};
 use platform::{
-    auth::TokenVerifier,
     client::{ClientMetrics, ServiceClient, TokenSource},
-    http::{service_router, HealthState},
-    metrics::Metrics,
-    redis::RedisHandle,
-    server::Server,
+    service::{Kit, Service},
 };
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use sqlx::migrate::Migrator;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::{
     clients::{Campaign, Catalog, Dependencies, Inventory},
     config::Settings,
-    openapi::ApiDoc,
     payments::SimulatedGateway,
     routes,
     saga::Saga,
+    state::AppState,
     workers,
 };
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub redis: Arc<RedisHandle>,
-    pub metrics: Arc<Metrics>,
-    pub client_metrics: Arc<ClientMetrics>,
-    pub verifier: Arc<TokenVerifier>,
-    pub deps: Dependencies,
-    pub saga: Saga,
-    pub checkout_budget: Duration,
-    /// How long a running `Idempotency-Key` claim stays locked: longer than
-    /// any request may run.
-    pub key_lock: Duration,
-    pub shop_currency: Arc<str>,
-}
+pub struct Order;
 
-impl FromRef<AppState> for Arc<TokenVerifier> {
-    fn from_ref(state: &AppState) -> Self {
-        state.verifier.clone()
+pub type Application = platform::service::Application<Order>;
+
+impl Service for Order {
+    const NAME: &'static str = env!("CARGO_PKG_NAME");
+    type Settings = Settings;
+    type State = AppState;
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        routes::ApiDoc::openapi()
     }
-}
 
-pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::cart::router())
-        .merge(routes::orders::router())
-        .merge(routes::fulfilment::router())
-        .merge(routes::reports::router())
-}
+    fn routes() -> OpenApiRouter<AppState> {
+        routes::router()
+    }
 
-pub fn router(state: AppState, settings: &Settings) -> Router {
-    let (api, doc) = platform::openapi::split(api_router());
-    let health = HealthState {
-        pool: state.pool.clone(),
-        redis: state.redis.clone(),
-        metrics: state.metrics.clone(),
-    };
-    service_router(
-        api.with_state(state),
-        doc,
-        "order",
-        health,
-        &settings.common.http,
-    )
-}
+    fn migrator() -> Option<&'static Migrator> {
+        Some(&MIGRATOR)
+    }
 
-pub struct Application {
-    server: Server,
-    router: Router,
-    state: AppState,
-}
-
-impl Application {
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::pool(&settings.common.database)?;
-        MIGRATOR
-            .run(&pool)
-            .await
-            .context("migrating the database")?;
-        let redis = Arc::new(RedisHandle::new(&settings.common.redis)?);
-        let mut client_metrics = None;
-        let metrics =
-            Metrics::new(|registry| client_metrics = Some(ClientMetrics::register(registry)));
-        let client_metrics = client_metrics.context("client metrics are registered")?;
+    async fn build(kit: &mut Kit, settings: &Settings) -> anyhow::Result<AppState> {
+        let pool = kit.pool()?;
+        let client_metrics = kit.metrics.group::<Arc<ClientMetrics>>();
         let tokens = Arc::new(TokenSource::new(
             &settings.registration_url,
             settings.service_client_id.clone(),
             settings.service_client_secret.clone(),
             settings.client,
-            &settings.common.user_agent(),
+            &kit.common.user_agent(),
         ));
         let client = |dependency: &'static str, url: &str| {
             ServiceClient::new(
@@ -120,55 +73,36 @@ impl Application {
             Arc::new(SimulatedGateway::new(pool.clone())),
             settings.saga.clone(),
         );
-        let jwt = &settings.common.jwt;
-        let state = AppState {
-            pool: pool.clone(),
-            redis,
-            metrics: metrics.clone(),
+        let resuming = (saga.clone(), pool.clone());
+        kit.every("resumed orders", settings.resume_interval, move || {
+            let (saga, pool) = resuming.clone();
+            async move { workers::resumer::pass(&saga, &pool).await }
+        });
+        let cleaning = pool.clone();
+        kit.every(
+            "old idempotency keys deleted",
+            Duration::from_secs(3600),
+            move || {
+                let pool = cleaning.clone();
+                async move {
+                    Ok(
+                        platform::idempotency::clean_up(&pool, platform::idempotency::RETENTION)
+                            .await?,
+                    )
+                }
+            },
+        );
+        Ok(AppState {
+            pool,
+            redis: kit.redis.clone(),
+            metrics: kit.metrics.clone(),
             client_metrics,
-            verifier: Arc::new(TokenVerifier::from_source(
-                &jwt.issuer,
-                &jwt.audience,
-                &settings.jwks,
-                &settings.common.user_agent(),
-            )?),
+            verifier: kit.verifier(&settings.jwks)?,
             deps,
-            saga: saga.clone(),
-            checkout_budget: settings.checkout_budget,
-            key_lock: settings.common.http.request_timeout + Duration::from_secs(5),
-            shop_currency: settings.shop_currency.as_str().into(),
-        };
-        let mut server = Server::bind(&settings.common.http).await?;
-        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
-        server.spawn(workers::resumer::run(
             saga,
-            pool.clone(),
-            settings.resume_interval,
-            server.stop_token(),
-        ));
-        server.spawn(workers::resumer::clean_up_keys(pool, server.stop_token()));
-        let router = router(state.clone(), &settings);
-        Ok(Self {
-            server,
-            router,
-            state,
+            checkout_budget: settings.checkout_budget,
+            key_lock: kit.common.http.request_timeout + Duration::from_secs(5),
+            shop_currency: kit.common.shop_currency.as_str().into(),
         })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// Cancelling this token stops the application as SIGTERM would.
-    pub fn stop_token(&self) -> CancellationToken {
-        self.server.stop_token()
-    }
-
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped(self.router).await
     }
 }

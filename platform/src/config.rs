@@ -197,9 +197,12 @@ impl JwtSettings {
     }
 }
 
-/// Settings every service has.
+/// Settings every service has. A new one is added here and nowhere else:
+/// tests start from [`CommonSettings::defaults`] and change what they need.
 #[derive(Debug, Clone)]
 pub struct CommonSettings {
+    /// The crate, `order-service`; its entry in infra/services.yaml gives
+    /// the default port and database.
     pub service_name: &'static str,
     pub http: HttpSettings,
     pub database: DatabaseSettings,
@@ -208,6 +211,9 @@ pub struct CommonSettings {
     pub jwt: JwtSettings,
     /// The service's own SNS topic; `None` disables the outbox relay.
     pub events_topic_arn: Option<String>,
+    /// `SHOP_CURRENCY`: the shop's one currency, upper case (`USD`).
+    pub shop_currency: String,
+    pub log_format: LogFormat,
 }
 
 impl CommonSettings {
@@ -217,21 +223,48 @@ impl CommonSettings {
         user_agent(self.service_name)
     }
 
-    pub fn from_env(
-        service_name: &'static str,
-        default_port: u16,
-        default_database: &str,
-    ) -> anyhow::Result<Self> {
+    pub fn from_env(service_name: &'static str) -> anyhow::Result<Self> {
+        let entry = crate::manifest::entry_of_crate(service_name)?;
         Ok(Self {
             service_name,
-            http: HttpSettings::from_env(default_port).context("reading HTTP settings")?,
-            database: DatabaseSettings::from_env(default_database)?,
+            http: HttpSettings::from_env(entry.port).context("reading HTTP settings")?,
+            database: DatabaseSettings::from_env(&entry.database)?,
             redis: RedisSettings::from_env(service_name),
             aws: AwsSettings::from_env(),
             jwt: JwtSettings::from_env("http://127.0.0.1:8081"),
             events_topic_arn: env_opt("EVENTS_TOPIC_ARN"),
+            shop_currency: currency(&env_or("SHOP_CURRENCY", "USD"))
+                .context("SHOP_CURRENCY is not a currency code")?,
+            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
         })
     }
+
+    /// What `from_env` reads from an empty environment: the local defaults.
+    pub fn defaults(service_name: &'static str) -> anyhow::Result<Self> {
+        reads_of(&BTreeMap::new(), || Self::from_env(service_name)).0
+    }
+}
+
+impl crate::auth::JwksSource {
+    /// `JWKS_URL`: where the services that verify tokens fetch the keys
+    /// (registration-service, the issuer, uses its own).
+    pub fn from_env() -> Self {
+        Self::Url(env_or(
+            "JWKS_URL",
+            "http://127.0.0.1:8081/.well-known/jwks.json",
+        ))
+    }
+}
+
+/// A currency code as every service compares it: three ASCII letters, upper
+/// case, whatever case and spacing it was configured with.
+pub fn currency(raw: &str) -> anyhow::Result<String> {
+    let code = raw.trim().to_ascii_uppercase();
+    anyhow::ensure!(
+        code.len() == 3 && code.bytes().all(|b| b.is_ascii_uppercase()),
+        "expected three letters (ISO 4217), got {raw:?}"
+    );
+    Ok(code)
 }
 
 /// `storefront-order/0.1.0` for `order-service`: every crate shares the
@@ -241,4 +274,31 @@ pub fn user_agent(service_name: &str) -> String {
         .strip_suffix("-service")
         .unwrap_or(service_name);
     format!("storefront-{short}/{}", env!("CARGO_PKG_VERSION"))
+}
+
+#[cfg(test)]
+mod tests {
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[test]
+    fn a_currency_is_compared_in_upper_case_whatever_its_spelling() {
+        assert_eq!(currency(" usd ").unwrap(), "USD");
+        assert_eq!(currency("Eur").unwrap(), "EUR");
+        assert!(currency("dollars").is_err());
+        assert!(currency("u5d").is_err());
+    }
+
+    #[test]
+    fn the_defaults_take_port_and_database_from_the_manifest() {
+        let order = CommonSettings::defaults("order-service").unwrap();
+        assert_eq!(order.http.port, 8084);
+        assert!(
+            order.database.url.expose_secret().ends_with("/orders"),
+            "the order database"
+        );
+        assert_eq!(order.redis.key_prefix, "order-service");
+        assert!(CommonSettings::defaults("no-such-service").is_err());
+    }
 }

@@ -322,3 +322,9 @@ pub async fn redrive(
         }
     }
 }
+
+impl crate::metrics::MetricGroup for ConsumerMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        Self::register(registry)
+    }
+}

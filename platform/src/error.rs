@@ -159,9 +159,10 @@ pub fn is_unavailable(err: &sqlx::Error) -> bool {
 #[derive(Clone)]
 pub struct InternalErrorCause(pub std::sync::Arc<String>);
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let problem = match self {
+impl ApiError {
+    /// The problem document this error answers with (its headers aside).
+    pub fn problem(&self) -> Problem {
+        match self {
             Self::Validation(errors) => {
                 let detail = match errors.as_slice() {
                     [one] => format!("{}: {}", one.field, one.message),
@@ -173,7 +174,7 @@ impl IntoResponse for ApiError {
                     "Invalid request",
                 )
                 .detail(detail);
-                p.errors = errors;
+                p.errors = errors.clone();
                 p
             }
             Self::BadRequest(detail) => {
@@ -192,13 +193,8 @@ impl IntoResponse for ApiError {
             )
             .detail("the request body is larger than this endpoint accepts"),
             Self::Unauthorized(detail) => {
-                let mut res =
-                    Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
-                        .detail(detail)
-                        .into_response();
-                res.headers_mut()
-                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-                return res;
+                Problem::new(StatusCode::UNAUTHORIZED, "unauthorized", "Unauthorized")
+                    .detail(detail)
             }
             Self::Forbidden => Problem::new(StatusCode::FORBIDDEN, "forbidden", "Forbidden")
                 .detail("your role does not allow this operation"),
@@ -207,40 +203,51 @@ impl IntoResponse for ApiError {
             Self::Conflict(detail) => {
                 Problem::new(StatusCode::CONFLICT, "conflict", "Conflict").detail(detail)
             }
-            Self::TooManyRequests { retry_after_secs } => {
-                let mut res = Problem::new(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    "rate-limited",
-                    "Too many requests",
-                )
-                .detail(format!("try again in {retry_after_secs} s"))
-                .into_response();
-                res.headers_mut().insert(
-                    header::RETRY_AFTER,
-                    HeaderValue::from(retry_after_secs.max(1)),
-                );
-                return res;
-            }
+            Self::TooManyRequests { retry_after_secs } => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+            )
+            .detail(format!("try again in {retry_after_secs} s")),
             Self::Unavailable(what) => Problem::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "unavailable",
                 "Service unavailable",
             )
             .detail(format!("{what} is unavailable; try again shortly")),
-            Self::Custom(problem) => *problem,
+            Self::Custom(problem) => (**problem).clone(),
+            Self::Unexpected(_) => Problem::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "Internal server error",
+            )
+            .detail(
+                "something went wrong on our side; quote the x-request-id header when reporting it",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut res = self.problem().into_response();
+        let headers = res.headers_mut();
+        match self {
+            Self::Unauthorized(_) => {
+                headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+            }
+            Self::TooManyRequests { retry_after_secs } => {
+                headers.insert(
+                    header::RETRY_AFTER,
+                    HeaderValue::from(retry_after_secs.max(1)),
+                );
+            }
             Self::Unexpected(err) => {
-                let mut res = Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "Internal server error",
-                )
-                .detail("something went wrong on our side; quote the x-request-id header when reporting it")
-                .into_response();
                 res.extensions_mut()
                     .insert(InternalErrorCause(std::sync::Arc::new(format!("{err:#}"))));
-                return res;
             }
-        };
-        problem.into_response()
+            _ => {}
+        }
+        res
     }
 }

@@ -107,16 +107,24 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         )]));
     }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
-    serde_path_to_error::deserialize(de).map_err(|err| {
-        let path = err.path().to_string();
-        let inner = err.into_inner();
-        if inner.is_syntax() || inner.is_eof() {
-            return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
-        }
-        let message = strip_position(&inner.to_string());
-        let field = field_name(&path, &message);
-        ApiError::Validation(vec![FieldError::new(field, message)])
-    })
+    serde_path_to_error::deserialize(de).map_err(parse_error)
+}
+
+/// Like [`parse_json`], from a body already read as JSON (by [`Json`]
+/// `<serde_json::Value>`, which refused U+0000 on the way).
+pub fn parse_value<T: DeserializeOwned>(value: serde_json::Value) -> Result<T, ApiError> {
+    serde_path_to_error::deserialize(value).map_err(parse_error)
+}
+
+fn parse_error(err: serde_path_to_error::Error<serde_json::Error>) -> ApiError {
+    let path = err.path().to_string();
+    let inner = err.into_inner();
+    if inner.is_syntax() || inner.is_eof() {
+        return ApiError::BadRequest(format!("the body is not valid JSON: {inner}"));
+    }
+    let message = strip_position(&inner.to_string());
+    let field = field_name(&path, &message);
+    ApiError::Validation(vec![FieldError::new(field, message)])
 }
 
 /// The path of the first string (or key) holding U+0000, which valid JSON

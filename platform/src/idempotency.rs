@@ -1,4 +1,4 @@
-//! `Idempotency-Key` (IETF httpapi draft semantics, DESIGN.md "Errors and
+//! `Idempotency-Key` (IETF httpapi draft semantics, docs/architecture.md, "Errors and
 //! input"): the first final response to a key is stored and replayed byte for
 //! byte; the same key with another payload is a 422; the same key while the
 //! first request still runs is a 409; a request that was answered with 202 is
@@ -21,7 +21,7 @@ pub const CANONICAL_SQL: &str = include_str!("../sql/idempotency_keys.sql");
 
 pub const HEADER: &str = "idempotency-key";
 
-/// How long keys are kept (DESIGN.md: deleted after 24 h).
+/// How long keys are kept (docs/architecture.md: deleted after 24 h).
 pub const RETENTION: Duration = Duration::from_secs(24 * 3600);
 
 /// The request's `Idempotency-Key`: 1 to 255 visible ASCII characters.

@@ -1,6 +1,10 @@
 //! Prometheus metrics, one registry per `Application` (no process-global recorder).
 
-use std::sync::Arc;
+use std::{
+    any::{Any, TypeId},
+    collections::HashMap,
+    sync::{Arc, Mutex, PoisonError},
+};
 
 use prometheus_client::{
     encoding::{text::encode, EncodeLabelSet},
@@ -35,9 +39,16 @@ fn latency_histogram() -> Histogram {
     ])
 }
 
+/// A service's or a library's own metrics, registered once per registry and
+/// handed out as typed handles (`metrics.group::<ConsumerMetrics>()`).
+pub trait MetricGroup: Clone + Send + Sync + 'static {
+    fn register(registry: &mut Registry) -> Self;
+}
+
 /// The metrics every service exposes, plus the registry they live in.
 pub struct Metrics {
-    registry: Registry,
+    registry: Mutex<Registry>,
+    groups: Mutex<HashMap<TypeId, Box<dyn Any + Send + Sync>>>,
     pub http_requests: Family<RouteLabels, Counter>,
     pub http_latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
     pub outbox_backlog: Gauge,
@@ -49,8 +60,8 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    /// Builds the shared metrics; `extra` registers a service's own.
-    pub fn new(extra: impl FnOnce(&mut Registry)) -> Arc<Self> {
+    /// Builds the shared metrics; [`Metrics::group`] adds a service's own.
+    pub fn new() -> Arc<Self> {
         let mut registry = Registry::with_prefix("storefront");
         let http_requests = Family::<RouteLabels, Counter>::default();
         let http_latency =
@@ -97,9 +108,9 @@ impl Metrics {
             "Times a dependency failed and the service degraded instead of failing",
             degraded.clone(),
         );
-        extra(&mut registry);
         Arc::new(Self {
-            registry,
+            registry: Mutex::new(registry),
+            groups: Mutex::new(HashMap::new()),
             http_requests,
             http_latency,
             outbox_backlog,
@@ -108,6 +119,21 @@ impl Metrics {
             outbox_publish_failures,
             degraded,
         })
+    }
+
+    /// The handles of group `G`, registered on first use: asking twice
+    /// gives the same metrics, never a second registration.
+    pub fn group<G: MetricGroup>(&self) -> G {
+        let mut groups = self.groups.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(group) = groups
+            .get(&TypeId::of::<G>())
+            .and_then(|g| g.downcast_ref::<G>())
+        {
+            return group.clone();
+        }
+        let group = G::register(&mut self.registry.lock().unwrap_or_else(PoisonError::into_inner));
+        groups.insert(TypeId::of::<G>(), Box::new(group.clone()));
+        group
     }
 
     pub fn record_degraded(&self, dependency: &str, action: &str) {
@@ -131,7 +157,8 @@ impl Metrics {
     /// The Prometheus text exposition of every metric.
     pub fn encode(&self) -> String {
         let mut out = String::new();
-        if let Err(err) = encode(&mut out, &self.registry) {
+        let registry = self.registry.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Err(err) = encode(&mut out, &registry) {
             tracing::error!(error = %err, "encoding metrics failed");
         }
         out

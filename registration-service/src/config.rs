@@ -2,8 +2,9 @@
 
 use anyhow::Context;
 use platform::{
-    config::{env_opt, env_parse, CommonSettings, LogFormat},
+    config::{env_opt, env_parse, CommonSettings},
     ratelimit::RateLimit,
+    service::ServiceSettings,
 };
 use secrecy::SecretString;
 use serde::Deserialize;
@@ -69,12 +70,21 @@ pub struct Settings {
     pub service_clients: Vec<ServiceClient>,
     pub admin: Option<AdminAccount>,
     pub rate_limits: RateLimits,
-    pub log_format: LogFormat,
+}
+
+impl ServiceSettings for Settings {
+    fn from_env() -> anyhow::Result<Self> {
+        Settings::from_env()
+    }
+
+    fn common(&self) -> &CommonSettings {
+        &self.common
+    }
 }
 
 impl Settings {
     pub fn from_env() -> anyhow::Result<Self> {
-        let common = CommonSettings::from_env("registration-service", 8081, "registration")?;
+        let common = CommonSettings::from_env(env!("CARGO_PKG_NAME"))?;
         let signing_keys = env_opt("JWT_SIGNING_KEYS")
             .context("JWT_SIGNING_KEYS is required (locally `cargo xtask dev` generates one)")?;
         let service_clients = match env_opt("SERVICE_CLIENTS") {
@@ -104,7 +114,6 @@ impl Settings {
                     defaults.login_per_client,
                 )?,
             },
-            log_format: env_parse("LOG_FORMAT", LogFormat::Json)?,
         })
     }
 }

@@ -2,8 +2,11 @@
 
 pub mod config;
 pub mod domain;
-pub mod openapi;
 pub mod repo;
 pub mod routes;
 pub mod startup;
+pub mod state;
 pub mod workers;
+
+#[cfg(feature = "testing")]
+pub mod testing;

@@ -1,107 +1,58 @@
-//! Building and running the application.
+//! registration-service on the service kit: what it builds and spawns.
 
 use std::sync::Arc;
 
-use axum::{extract::FromRef, Router};
 use platform::{
     auth::{password::PasswordHasher, SigningKeys, TokenVerifier},
-    config::JwtSettings,
-    http::{service_router, HealthState},
-    metrics::Metrics,
     ratelimit::RateLimiter,
-    redis::RedisHandle,
-    server::Server,
+    service::{Kit, Service},
 };
 use secrecy::ExposeSecret;
-use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
+use sqlx::migrate::Migrator;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::{
-    config::{RateLimits, ServiceClient, Settings},
-    openapi::ApiDoc,
-    routes, workers,
-};
+use crate::{config::Settings, routes, state::AppState, workers};
 
-pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+pub static MIGRATOR: Migrator = sqlx::migrate!("./migrations");
 
-#[derive(Clone)]
-pub struct AppState {
-    pub pool: PgPool,
-    pub redis: Arc<RedisHandle>,
-    pub metrics: Arc<Metrics>,
-    pub hasher: PasswordHasher,
-    pub limiter: RateLimiter,
-    pub signing_keys: Arc<SigningKeys>,
-    pub verifier: Arc<TokenVerifier>,
-    pub jwt: Arc<JwtSettings>,
-    pub rate_limits: Arc<RateLimits>,
-    pub service_clients: Arc<Vec<ServiceClient>>,
-}
+pub struct Registration;
 
-impl FromRef<AppState> for Arc<TokenVerifier> {
-    fn from_ref(state: &AppState) -> Self {
-        state.verifier.clone()
+pub type Application = platform::service::Application<Registration>;
+
+impl Service for Registration {
+    const NAME: &'static str = env!("CARGO_PKG_NAME");
+    type Settings = Settings;
+    type State = AppState;
+
+    fn openapi() -> utoipa::openapi::OpenApi {
+        routes::ApiDoc::openapi()
     }
-}
 
-/// The API routes with their OpenAPI document.
-pub fn api_router() -> OpenApiRouter<AppState> {
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
-        .merge(routes::customers::router())
-        .merge(routes::verification::router())
-        .merge(routes::token::router())
-        .merge(routes::jwks::router())
-}
+    fn routes() -> OpenApiRouter<AppState> {
+        routes::router()
+    }
 
-/// The whole HTTP surface; pure, so tests can `oneshot` it.
-pub fn router(state: AppState, settings: &Settings) -> Router {
-    let (api, doc) = platform::openapi::split(api_router());
-    let health = HealthState {
-        pool: state.pool.clone(),
-        redis: state.redis.clone(),
-        metrics: state.metrics.clone(),
-    };
-    service_router(
-        api.with_state(state),
-        doc,
-        "registration",
-        health,
-        &settings.common.http,
-    )
-}
+    fn migrator() -> Option<&'static Migrator> {
+        Some(&MIGRATOR)
+    }
 
-pub struct Application {
-    server: Server,
-    router: Router,
-    state: AppState,
-}
-
-impl Application {
-    /// Connects (lazily), migrates when Postgres is reachable, binds the port
-    /// and starts the workers; `run_until_stopped` serves.
-    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
-        let pool = platform::db::pool(&settings.common.database)?;
-        if let Err(err) = MIGRATOR.run(&pool).await {
-            anyhow::bail!("migrating the database failed: {err}");
-        }
-        let redis = Arc::new(RedisHandle::new(&settings.common.redis)?);
-        let metrics = Metrics::new(|_| {});
+    /// The verifier trusts the service's own keys: it is the issuer.
+    async fn build(kit: &mut Kit, settings: &Settings) -> anyhow::Result<AppState> {
         let signing_keys = Arc::new(SigningKeys::from_json(
             settings.signing_keys.expose_secret(),
         )?);
-        let jwt = settings.common.jwt.clone();
+        let jwt = kit.common.jwt.clone();
         let verifier = Arc::new(TokenVerifier::from_jwks(
             &jwt.issuer,
             &jwt.audience,
             &signing_keys.jwks(),
         ));
         let state = AppState {
-            pool: pool.clone(),
-            limiter: RateLimiter::new(redis.clone(), metrics.clone()),
-            redis,
-            metrics: metrics.clone(),
+            pool: kit.pool()?,
+            limiter: RateLimiter::new(kit.redis.clone(), kit.metrics.clone()),
+            redis: kit.redis.clone(),
+            metrics: kit.metrics.clone(),
             hasher: PasswordHasher::default(),
             signing_keys,
             verifier,
@@ -109,37 +60,10 @@ impl Application {
             rate_limits: Arc::new(settings.rate_limits.clone()),
             service_clients: Arc::new(settings.service_clients.clone()),
         };
-        let mut server = Server::bind(&settings.common.http).await?;
-        platform::outbox::spawn_workers(&mut server, &pool, &settings.common, &metrics).await;
         if let Some(admin) = settings.admin.clone() {
-            server.spawn(workers::ensure_admin(
-                state.clone(),
-                admin,
-                server.stop_token(),
-            ));
+            let state = state.clone();
+            kit.spawn(|stop| workers::ensure_admin(state, admin, stop));
         }
-        let router = router(state.clone(), &settings);
-        Ok(Self {
-            server,
-            router,
-            state,
-        })
-    }
-
-    pub fn port(&self) -> u16 {
-        self.server.port()
-    }
-
-    /// Cancelling this token stops the application as SIGTERM would.
-    pub fn stop_token(&self) -> CancellationToken {
-        self.server.stop_token()
-    }
-
-    pub fn state(&self) -> &AppState {
-        &self.state
-    }
-
-    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.run_until_stopped(self.router).await
+        Ok(state)
     }
 }

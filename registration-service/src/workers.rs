@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{config::AdminAccount, domain::Email, repo::customers, startup::AppState};
+use crate::{config::AdminAccount, domain::Email, repo::customers, state::AppState};
 
 /// Ensures the configured admin exists, retrying while Postgres is unreachable.
 pub async fn ensure_admin(state: AppState, admin: AdminAccount, stop: CancellationToken) {

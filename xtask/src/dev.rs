@@ -13,7 +13,7 @@ use crate::services::{services, ServiceEnv, ADMIN_EMAIL, ADMIN_PASSWORD, SENDER_
 use crate::supervise::Supervisor;
 use crate::{backing, moto, net};
 
-/// The emulator's well-known local port (DESIGN.md local defaults).
+/// The emulator's well-known local port (docs/architecture.md, local defaults).
 const MOTO_PORT: u16 = 4566;
 const MESSAGING_FILE: &str = "infra/messaging.yaml";
 const MESSAGING_PREFIX: &str = "local";

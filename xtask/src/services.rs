@@ -1,7 +1,7 @@
 //! The services `cargo xtask dev` runs (infra/services.yaml) and the
 //! environment each one gets: the names the manifest lists, local values.
 
-use std::{collections::BTreeMap, path::Path, sync::OnceLock};
+use std::{collections::BTreeMap, path::Path};
 
 use anyhow::Context;
 use platform::messaging::Provisioned;
@@ -23,16 +23,9 @@ pub const ORDER_CLIENT_SECRET: &str = "local-order-service-secret";
 /// A service of `infra/services.yaml`.
 pub type Service = ServiceEntry;
 
-impl ServiceEntry {
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
-
 /// infra/services.yaml, read once (compiled in; xtask's tests check it).
 pub fn manifest() -> &'static Manifest {
-    static MANIFEST: OnceLock<Manifest> = OnceLock::new();
-    MANIFEST.get_or_init(|| Manifest::load().expect("infra/services.yaml is valid"))
+    platform::manifest::manifest().expect("infra/services.yaml is valid")
 }
 
 /// The services, in the manifest's order.

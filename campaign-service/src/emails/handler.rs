@@ -4,18 +4,23 @@
 use anyhow::Context;
 use platform::{
     consumer::{record_in_inbox, EventHandler, Handled},
-    events::Envelope,
+    events::{
+        payloads::{
+            CustomerRegistered, DailySales, OrderCancelled, OrderConfirmed, OrderShipped, Payload,
+            StockLow,
+        },
+        Envelope,
+    },
 };
 use sqlx::{PgConnection, PgPool};
 use time::OffsetDateTime;
 
 use super::{
-    payloads,
     sender::{EmailSender, SendError, SEND_LEASE},
     templates, unsubscribe,
 };
 use crate::{
-    config::EmailSettings,
+    config::{EmailSettings, Settings},
     domain::Offer,
     repo::{
         campaigns,
@@ -32,6 +37,22 @@ pub struct EmailHandler {
     pub sender: EmailSender,
     pub settings: EmailSettings,
     pub shop_currency: String,
+}
+
+impl EmailHandler {
+    /// The handler as both the in-process consumer and the Lambda use it.
+    pub async fn from_settings(settings: &Settings, pool: PgPool) -> Self {
+        let sdk = platform::aws::sdk_config(&settings.common.aws).await;
+        Self {
+            pool,
+            sender: EmailSender {
+                ses: aws_sdk_sesv2::Client::new(&sdk),
+                from: settings.email.sender.clone(),
+            },
+            settings: settings.email.clone(),
+            shop_currency: settings.common.shop_currency.clone(),
+        }
+    }
 }
 
 impl EventHandler for EmailHandler {
@@ -62,15 +83,6 @@ impl EventHandler for EmailHandler {
     }
 }
 
-fn data<T: serde::de::DeserializeOwned>(event: &Envelope) -> anyhow::Result<T> {
-    serde_json::from_value(event.data.clone()).with_context(|| {
-        format!(
-            "{} {} has an unexpected payload",
-            event.event_type, event.id
-        )
-    })
-}
-
 impl EmailHandler {
     async fn compose(
         &self,
@@ -79,8 +91,8 @@ impl EmailHandler {
     ) -> anyhow::Result<Option<NewEmail>> {
         let admin = &self.settings.admin_alert_address;
         let (kind, recipient, rendered, list_unsubscribe) = match event.event_type.as_str() {
-            "customer.registered" => {
-                let d: payloads::CustomerRegistered = data(event)?;
+            CustomerRegistered::TYPE => {
+                let d: CustomerRegistered = event.payload()?;
                 let wants_marketing =
                     emails::upsert_preference(conn, d.customer_id, &d.email, d.marketing_opt_in)
                         .await?;
@@ -98,8 +110,8 @@ impl EmailHandler {
                 let rendered = templates::welcome(&d.first_name, &offers, link.as_deref());
                 ("welcome", d.email, rendered, link)
             }
-            "order.confirmed" => {
-                let d: payloads::OrderConfirmed = data(event)?;
+            OrderConfirmed::TYPE => {
+                let d: OrderConfirmed = event.payload()?;
                 (
                     "order_receipt",
                     d.email.clone(),
@@ -107,8 +119,8 @@ impl EmailHandler {
                     None,
                 )
             }
-            "order.shipped" => {
-                let d: payloads::OrderShipped = data(event)?;
+            OrderShipped::TYPE => {
+                let d: OrderShipped = event.payload()?;
                 (
                     "order_shipped",
                     d.email.clone(),
@@ -116,8 +128,8 @@ impl EmailHandler {
                     None,
                 )
             }
-            "order.cancelled" => {
-                let d: payloads::OrderCancelled = data(event)?;
+            OrderCancelled::TYPE => {
+                let d: OrderCancelled = event.payload()?;
                 (
                     "order_cancelled",
                     d.email.clone(),
@@ -125,12 +137,12 @@ impl EmailHandler {
                     None,
                 )
             }
-            "inventory.stock_low" => {
-                let d: payloads::StockLow = data(event)?;
+            StockLow::TYPE => {
+                let d: StockLow = event.payload()?;
                 ("stock_low", admin.clone(), templates::stock_low(&d), None)
             }
-            "report.daily_sales" => {
-                let d: payloads::DailySales = data(event)?;
+            DailySales::TYPE => {
+                let d: DailySales = event.payload()?;
                 (
                     "daily_sales",
                     admin.clone(),

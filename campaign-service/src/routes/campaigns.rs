@@ -18,7 +18,7 @@ use uuid::Uuid;
 use crate::{
     domain::{campaign, CampaignPatch, CampaignRequest, NewCampaign, Offer, OfferRequest},
     repo::campaigns::{self, CampaignRow},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -14,7 +14,7 @@ use uuid::Uuid;
 
 use crate::{
     repo::emails::{self, EmailRow},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     domain::{discount_cents, OfferRequest, PromoCode},
     repo::{campaigns::CampaignRow, promo_codes},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -16,7 +16,7 @@ use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
-use crate::{emails::unsubscribe, repo::emails, startup::AppState};
+use crate::{emails::unsubscribe, repo::emails, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()

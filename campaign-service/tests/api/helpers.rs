@@ -4,31 +4,32 @@
 use std::time::Duration;
 
 use campaign_service::{
-    config::{EmailSettings, Settings},
-    startup::{AppState, Application, MIGRATOR},
+    config::Settings,
+    startup::{Campaign, MIGRATOR},
+    state::AppState,
 };
 use platform::{
     auth::JwksSource,
-    config::{
-        AwsSettings, CommonSettings, DatabaseSettings, HttpSettings, JwtSettings, LogFormat,
-        RedisSettings,
-    },
     events::Envelope,
-    testing::{aws::TestMessaging, db::TestDatabase, tokens::TestTokens, unique_prefix},
+    testing::{
+        aws::TestMessaging, db::TestDatabase, tokens::TestTokens, unique_prefix, Running, TestEnv,
+    },
 };
-use secrecy::SecretString;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+pub use platform::testing::problem;
 
 pub struct Options {
     pub consumer: bool,
     /// Whether SES knows the sender (an unverified one is refused).
     pub sender_verified: bool,
-    /// Tokens to trust (the end-to-end test passes registration-service's JWKS).
-    pub jwks: Option<(JwksSource, String, String)>,
-    pub messaging: Option<TestMessaging>,
+    /// Keys to trust instead of the environment's (the end-to-end test
+    /// passes registration-service's JWKS URL).
+    pub jwks: Option<JwksSource>,
+    /// An environment other services of the test already run in.
+    pub env: Option<TestEnv>,
 }
 
 impl Default for Options {
@@ -37,7 +38,7 @@ impl Default for Options {
             consumer: true,
             sender_verified: true,
             jwks: None,
-            messaging: None,
+            env: None,
         }
     }
 }
@@ -51,13 +52,7 @@ pub struct TestApp {
     pub settings: Settings,
     pub client: reqwest::Client,
     pub sender_domain: String,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
+    _app: Running<Campaign>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -70,79 +65,35 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 async fn spawn(options: Options) -> TestApp {
+    let env = match options.env {
+        Some(env) => env,
+        None => TestEnv::new().await,
+    };
     let db = TestDatabase::create(&MIGRATOR).await;
-    let prefix = unique_prefix();
-    let messaging = match options.messaging {
-        Some(m) => m,
-        None => TestMessaging::bootstrap(&prefix).await,
-    };
-    let sender_domain = format!("{prefix}.storefront.test");
     if options.sender_verified {
-        platform::aws::ensure_email_identity(&messaging.sdk, &sender_domain)
-            .await
-            .expect("verifying the sender");
+        campaign_service::testing::verify_sender(&env).await;
     }
-    let tokens = TestTokens::new("http://registration.test", "storefront");
-    let (jwks, issuer, audience) = options.jwks.unwrap_or_else(|| {
-        (
-            JwksSource::Static(tokens.jwks()),
-            tokens.issuer.clone(),
-            tokens.audience.clone(),
-        )
-    });
-    let settings = Settings {
-        common: CommonSettings {
-            service_name: "campaign-service",
-            http: HttpSettings::for_tests(),
-            database: DatabaseSettings {
-                url: SecretString::from(db.url.clone()),
-                max_connections: 8,
-                acquire_timeout: Duration::from_secs(2),
-            },
-            redis: RedisSettings {
-                url: SecretString::from(
-                    std::env::var("REDIS_URL")
-                        .unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned()),
-                ),
-                key_prefix: messaging.prefix.clone(),
-                ca_file: None,
-            },
-            aws: AwsSettings {
-                region: "us-east-1".to_owned(),
-                endpoint_url: Some(platform::testing::aws::emulator_endpoint()),
-            },
-            jwt: JwtSettings { issuer, audience },
-            events_topic_arn: None,
-        },
-        jwks,
-        consumer_enabled: options.consumer,
-        events_queue_url: Some(messaging.queue_url("campaign")),
-        email: EmailSettings {
-            sender: format!("noreply@{sender_domain}"),
-            admin_alert_address: format!("ops@{sender_domain}"),
-            unsubscribe_secret: SecretString::from(format!("secret-{prefix}")),
-            public_base_url: "http://campaign.test".to_owned(),
-        },
-        shop_currency: "USD".to_owned(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = Application::build(settings.clone())
-        .await
-        .expect("building the app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let mut settings = campaign_service::testing::settings(&env, &db);
+    settings.common.database.acquire_timeout = Duration::from_secs(2);
+    settings.consumer_enabled = options.consumer;
+    if let Some(jwks) = options.jwks {
+        settings.jwks = jwks;
+    }
+    let app = platform::testing::spawn::<Campaign>(settings.clone()).await;
+    let sender_domain = campaign_service::testing::sender_domain(&env);
+    let TestEnv {
+        messaging, tokens, ..
+    } = env;
     TestApp {
-        address,
+        address: app.address.clone(),
         db,
         messaging,
         tokens,
-        state,
+        state: app.state.clone(),
         settings,
         client: reqwest::Client::new(),
         sender_domain,
-        stop,
+        _app: app,
     }
 }
 
@@ -241,13 +192,4 @@ impl TestApp {
         .await
         .unwrap_or_else(|| panic!("expected {n} email(s) to {to} within {wait:?}"))
     }
-}
-
-pub async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    response.json().await.unwrap()
 }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
-use campaign_service::{lambda::handle_sqs_event, startup::email_handler};
+use campaign_service::{emails::handler::EmailHandler, lambda::handle_sqs_event};
 
 use crate::helpers::{registered, spawn_app_with, unique_address, Options};
 
@@ -47,7 +47,7 @@ async fn a_batch_with_one_poison_message_reports_exactly_that_one_and_sends_the_
             record
         })
         .collect();
-    let handler = email_handler(&app.settings, app.db.pool.clone()).await;
+    let handler = EmailHandler::from_settings(&app.settings, app.db.pool.clone()).await;
 
     let response = handle_sqs_event(&handler, event).await;
 

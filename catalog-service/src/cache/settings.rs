@@ -50,3 +50,9 @@ impl CacheMetrics {
         metrics
     }
 }
+
+impl platform::metrics::MetricGroup for CacheMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        Self::register(registry)
+    }
+}

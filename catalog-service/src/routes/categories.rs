@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::{
     domain::{CategoryRequest, NewCategory},
     repo::categories::{self, CategoryRow},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -4,7 +4,7 @@
 mod words;
 
 use anyhow::Context;
-use platform::outbox;
+use platform::{events::payloads::ProductCreated, outbox};
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -104,7 +104,7 @@ pub async fn run(pool: &PgPool, count: usize, currency: &str) -> anyhow::Result<
         let mut tx = pool.begin().await?;
         let inserted = products::insert_new(&mut tx, &batch).await?;
         for row in &inserted {
-            outbox::enqueue(&mut tx, product_event("catalog.product_created", row, None)).await?;
+            outbox::enqueue(&mut tx, product_event(ProductCreated, row, None)).await?;
         }
         tx.commit().await?;
         report.inserted += inserted.len();

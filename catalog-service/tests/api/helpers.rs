@@ -5,26 +5,20 @@ use std::time::Duration;
 
 use catalog_service::{
     cache::CacheSettings,
-    config::Settings,
-    startup::{AppState, Application, MIGRATOR},
+    startup::{Catalog, MIGRATOR},
+    state::AppState,
 };
-use platform::{
-    auth::JwksSource,
-    config::{
-        AwsSettings, CommonSettings, DatabaseSettings, HttpSettings, JwtSettings, LogFormat,
-        RedisSettings,
-    },
-    testing::{
-        aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, tokens::TestTokens,
-        unique_prefix,
-    },
+use platform::testing::{
+    aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, redis_url, tokens::TestTokens,
+    unique_prefix, Running, TestEnv,
 };
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::query_counter::QueryCounter;
+
+pub use platform::testing::problem;
 
 #[derive(Default)]
 pub struct Options {
@@ -46,17 +40,7 @@ pub struct TestApp {
     pub postgres_proxy: Option<FaultProxy>,
     pub redis_proxy: Option<FaultProxy>,
     pub query_counter: Option<QueryCounter>,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    _app: Running<Catalog>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -69,9 +53,8 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 async fn spawn(options: Options) -> TestApp {
+    let env = TestEnv::new().await;
     let db = TestDatabase::create(&MIGRATOR).await;
-    let prefix = unique_prefix();
-    let messaging = TestMessaging::bootstrap(&prefix).await;
     let postgres_proxy = match options.proxy_postgres {
         true => Some(FaultProxy::for_url(&db.url).await),
         false => None,
@@ -89,57 +72,30 @@ async fn spawn(options: Options) -> TestApp {
         (None, Some(counter)) => counter.url.clone(),
         (None, None) => db.url.clone(),
     };
-    let redis = redis_proxy
-        .as_ref()
-        .map_or_else(redis_url, |p| p.proxied_url(&redis_url()));
-    let tokens = TestTokens::new("http://registration.test", "storefront");
-    let settings = Settings {
-        common: CommonSettings {
-            service_name: "catalog-service",
-            http: HttpSettings::for_tests(),
-            database: DatabaseSettings {
-                url: SecretString::from(database_url),
-                max_connections: options.max_connections.unwrap_or(8),
-                acquire_timeout: Duration::from_secs(2),
-            },
-            redis: RedisSettings {
-                url: SecretString::from(redis),
-                key_prefix: prefix.clone(),
-                ca_file: None,
-            },
-            aws: AwsSettings {
-                region: "us-east-1".to_owned(),
-                endpoint_url: Some(platform::testing::aws::emulator_endpoint()),
-            },
-            jwt: JwtSettings {
-                issuer: tokens.issuer.clone(),
-                audience: tokens.audience.clone(),
-            },
-            events_topic_arn: Some(messaging.topic_arn("catalog")),
-        },
-        jwks: JwksSource::Static(tokens.jwks()),
-        shop_currency: "USD".to_owned(),
-        cache: options.cache.unwrap_or_default(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = Application::build(settings)
-        .await
-        .expect("building the app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let mut settings = catalog_service::testing::settings(&env, &db);
+    let common = &mut settings.common;
+    common.database.url = SecretString::from(database_url);
+    common.database.max_connections = options.max_connections.unwrap_or(8);
+    common.database.acquire_timeout = Duration::from_secs(2);
+    if let Some(proxy) = &redis_proxy {
+        common.redis.url = SecretString::from(proxy.proxied_url(&redis_url()));
+    }
+    settings.cache = options.cache.unwrap_or_default();
+    let app = platform::testing::spawn::<Catalog>(settings).await;
+    let TestEnv {
+        messaging, tokens, ..
+    } = env;
     TestApp {
-        address,
+        address: app.address.clone(),
         db,
         messaging,
         tokens,
-        state,
+        state: app.state.clone(),
         client: reqwest::Client::new(),
         postgres_proxy,
         redis_proxy,
         query_counter,
-        stop,
+        _app: app,
     }
 }
 
@@ -273,19 +229,4 @@ pub fn id_of(product: &Value) -> String {
 
 pub fn parse_id(product: &Value) -> Uuid {
     Uuid::parse_str(&id_of(product)).unwrap()
-}
-
-/// Reads a problem+json response, checking its content type and status.
-pub async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem body is JSON");
-    assert_eq!(body["status"], status);
-    body
 }

@@ -79,8 +79,8 @@ resource "aws_elasticache_replication_group" "this" {
   user_group_ids             = [aws_elasticache_user_group.this.user_group_id]
   auto_minor_version_upgrade = true
   # No snapshots: Redis holds only caches, rate-limit windows and the
-  # flash-sale gate, all rebuilt from Postgres (DESIGN.md); a restored
-  # snapshot would bring back a stale gate.
+  # flash-sale gate, all rebuilt from Postgres (docs/architecture.md,
+  # "Flash sales"); a restored snapshot would bring back a stale gate.
   snapshot_retention_limit = 0
   maintenance_window       = "sun:05:30-sun:06:30"
   apply_immediately        = false

@@ -1,6 +1,9 @@
 //! Stock rows and their movements.
 
-use platform::{events::NewEvent, outbox};
+use platform::{
+    events::{payloads::StockLow, NewEvent},
+    outbox,
+};
 use serde::Serialize;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
@@ -207,18 +210,12 @@ pub async fn check_low_stock(
     .fetch_optional(&mut *conn)
     .await?;
     if let Some((available, threshold, version)) = crossed.filter(|c| c.0 >= 0) {
-        outbox::enqueue(
-            conn,
-            NewEvent {
-                event_type: "inventory.stock_low",
-                version: 1,
-                aggregate_id: sku.to_owned(),
-                sequence: version,
-                correlation_id,
-                data: serde_json::json!({"sku": sku, "available": available, "low_stock_threshold": threshold}),
-            },
-        )
-        .await?;
+        let low = StockLow {
+            sku: sku.to_owned(),
+            available: available.into(),
+            low_stock_threshold: threshold.into(),
+        };
+        outbox::enqueue(conn, NewEvent::new(&low, sku, version, correlation_id)).await?;
     }
     Ok(())
 }

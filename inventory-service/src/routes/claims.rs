@@ -21,7 +21,7 @@ use crate::{
     claim_writer::{self, ClaimOutcome},
     gate::{Gate, GateAnswer},
     repo::sales::{self, SaleStatus},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -22,7 +22,7 @@ use crate::{
         sales::{self, SaleRow, SaleStatus},
         stock,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

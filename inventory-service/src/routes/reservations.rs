@@ -22,7 +22,7 @@ use crate::{
         reservations::{self, ItemRow, ReservationRow},
         stock,
     },
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

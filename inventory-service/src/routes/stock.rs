@@ -8,7 +8,7 @@ use platform::{
 use crate::{
     domain::{AdjustmentRequest, Sku, StockRequest},
     repo::stock::{self, Adjusted, StockRow, MAX_ON_HAND},
-    startup::AppState,
+    state::AppState,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 

@@ -1,9 +1,8 @@
 //! Consumes `catalog.product_created`: every new product gets a stock record at zero.
 
-use anyhow::Context;
 use platform::{
     consumer::{record_in_inbox, EventHandler, Handled},
-    events::Envelope,
+    events::{payloads::ProductCreated, Envelope},
 };
 use sqlx::PgPool;
 
@@ -21,10 +20,9 @@ impl EventHandler for CatalogEvents {
         if !record_in_inbox(&mut tx, CONSUMER, &event).await? {
             return Ok(Handled::Duplicate);
         }
-        if event.event_type == "catalog.product_created" {
-            let raw = event.data["sku"]
-                .as_str()
-                .context("product_created without a sku")?;
+        if event.is::<ProductCreated>() {
+            let ProductCreated(product) = event.payload()?;
+            let raw = &product.sku;
             let sku = Sku::parse(raw)
                 .map_err(|m| anyhow::anyhow!("product_created with a bad sku {raw:?}: {m}"))?;
             stock::ensure(&mut tx, sku.as_ref()).await?;

@@ -3,35 +3,15 @@
 //! admitted for a buyer who hung up before it was queued) comes back within
 //! one interval, so the sale never undersells for good.
 
-use std::time::Duration;
+use crate::{repo::sales, state::AppState};
 
-use tokio_util::sync::CancellationToken;
-
-use crate::{repo::sales, startup::AppState};
-
-pub async fn run(state: AppState, every: Duration, stop: CancellationToken) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            () = stop.cancelled() => return,
-        }
-        if let Err(err) = resync_open_sales(&state).await {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "resyncing the flash-sale gates failed; retrying next tick"
-            );
-        }
-    }
-}
-
-async fn resync_open_sales(state: &AppState) -> anyhow::Result<()> {
+/// One pass. It reports nothing (0): resyncing is routine, not news.
+pub async fn resync_open_sales(state: &AppState) -> anyhow::Result<u64> {
     let mut conn = state.pool.acquire().await?;
     let open = sales::open_ids(&mut conn).await?;
     drop(conn);
-    for sale_id in open {
-        state.resync_gate(sale_id).await?;
+    for sale_id in &open {
+        state.resync_gate(*sale_id).await?;
     }
-    Ok(())
+    Ok(0)
 }

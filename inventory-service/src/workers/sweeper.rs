@@ -3,33 +3,14 @@
 
 use std::time::Duration;
 
-use tokio_util::sync::CancellationToken;
-
 use crate::{
     holds,
     repo::{reservations, sales, stock},
-    startup::AppState,
+    state::AppState,
 };
 
-pub async fn run(state: AppState, every: Duration, close_grace: Duration, stop: CancellationToken) {
-    let mut ticks = tokio::time::interval(every);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticks.tick() => {}
-            () = stop.cancelled() => return,
-        }
-        if let Err(err) = sweep(&state, close_grace).await {
-            tracing::warn!(
-                error = format!("{err:#}"),
-                "sweeping expired holds failed; retrying next tick"
-            );
-        }
-    }
-}
-
 /// One pass; returns how many holds expired.
-pub async fn sweep(state: &AppState, close_grace: Duration) -> anyhow::Result<usize> {
+pub async fn sweep(state: &AppState, close_grace: Duration) -> anyhow::Result<u64> {
     let mut expired = 0;
     loop {
         let mut tx = state.pool.begin().await?;
@@ -49,7 +30,7 @@ pub async fn sweep(state: &AppState, close_grace: Duration) -> anyhow::Result<us
         for unit in returned {
             state.return_to_gate(unit).await;
         }
-        expired += due.len();
+        expired += due.len() as u64;
     }
     let mut tx = state.pool.begin().await?;
     for (sale_id, sku, unsold) in sales::close_ended(&mut tx, close_grace).await? {

@@ -4,26 +4,22 @@
 use std::time::Duration;
 
 use inventory_service::{
-    config::Settings,
-    startup::{AppState, Application, MIGRATOR},
+    startup::{Inventory, MIGRATOR},
+    state::AppState,
 };
 use platform::{
-    auth::JwksSource,
-    config::{
-        AwsSettings, CommonSettings, DatabaseSettings, HttpSettings, JwtSettings, LogFormat,
-        RedisSettings,
-    },
     ratelimit::RateLimit,
     testing::{
-        aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, tokens::TestTokens,
-        unique_prefix,
+        aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, tokens::TestTokens, Running,
+        TestEnv,
     },
 };
 use secrecy::SecretString;
 use serde_json::{json, Value};
 use time::OffsetDateTime;
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
+
+pub use platform::testing::{problem, redis_url};
 
 pub struct Options {
     pub gate: bool,
@@ -57,17 +53,7 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub redis_proxy: Option<FaultProxy>,
     pub postgres_proxy: Option<FaultProxy>,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
+    _app: Running<Inventory>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -79,81 +65,44 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
 }
 
 async fn spawn(options: Options) -> TestApp {
+    let env = TestEnv::new().await;
     let db = TestDatabase::create(&MIGRATOR).await;
-    let prefix = unique_prefix();
-    let messaging = TestMessaging::bootstrap(&prefix).await;
     let redis_proxy = match options.proxy_redis {
         true => Some(FaultProxy::for_url(&redis_url()).await),
         false => None,
     };
-    let redis = redis_proxy
-        .as_ref()
-        .map_or_else(redis_url, |p| p.proxied_url(&redis_url()));
     let postgres_proxy = match options.proxy_postgres {
         true => Some(FaultProxy::for_url(&db.url).await),
         false => None,
     };
-    let database_url = postgres_proxy
-        .as_ref()
-        .map_or_else(|| db.url.clone(), |p| p.proxied_url(&db.url));
-    let tokens = TestTokens::new("http://registration.test", "storefront");
-    let settings = Settings {
-        common: CommonSettings {
-            service_name: "inventory-service",
-            http: HttpSettings::for_tests(),
-            database: DatabaseSettings {
-                url: SecretString::from(database_url),
-                max_connections: 16,
-                acquire_timeout: Duration::from_secs(10),
-            },
-            redis: RedisSettings {
-                url: SecretString::from(redis),
-                key_prefix: prefix.clone(),
-                ca_file: None,
-            },
-            aws: AwsSettings {
-                region: "us-east-1".to_owned(),
-                endpoint_url: Some(platform::testing::aws::emulator_endpoint()),
-            },
-            jwt: JwtSettings {
-                issuer: tokens.issuer.clone(),
-                audience: tokens.audience.clone(),
-            },
-            events_topic_arn: Some(messaging.topic_arn("inventory")),
-        },
-        jwks: JwksSource::Static(tokens.jwks()),
-        events_queue_url: Some(messaging.queue_url("inventory")),
-        consumer_enabled: true,
-        flash_sale_gate: options.gate,
-        reservation_ttl: options.reservation_ttl,
-        sweep_interval: Duration::from_millis(200),
-        gate_resync_interval: options.gate_resync_interval,
-        // The tests' claims finish long before their sales end.
-        sale_close_grace: Duration::from_secs(1),
-        claim_rate_limit: options.claim_rate_limit,
-        shop_currency: "USD".to_owned(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = Application::build(settings)
-        .await
-        .expect("building the app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let mut settings = inventory_service::testing::settings(&env, &db);
+    if let Some(proxy) = &redis_proxy {
+        settings.common.redis.url = SecretString::from(proxy.proxied_url(&redis_url()));
+    }
+    if let Some(proxy) = &postgres_proxy {
+        settings.common.database.url = SecretString::from(proxy.proxied_url(&db.url));
+    }
+    settings.flash_sale_gate = options.gate;
+    settings.reservation_ttl = options.reservation_ttl;
+    settings.gate_resync_interval = options.gate_resync_interval;
+    settings.claim_rate_limit = options.claim_rate_limit;
+    let app = platform::testing::spawn::<Inventory>(settings).await;
+    let TestEnv {
+        messaging, tokens, ..
+    } = env;
     TestApp {
-        address,
+        address: app.address.clone(),
         db,
         messaging,
         tokens,
-        state,
+        state: app.state.clone(),
         client: reqwest::Client::builder()
             .pool_max_idle_per_host(64)
             .build()
             .unwrap(),
         redis_proxy,
         postgres_proxy,
-        stop,
+        _app: app,
     }
 }
 
@@ -263,13 +212,4 @@ impl TestApp {
 
 pub fn new_reference() -> String {
     format!("order-{}", Uuid::new_v4())
-}
-
-pub async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    response.json().await.unwrap()
 }

@@ -1,12 +1,14 @@
 //! Parse, don't validate: request bodies become these types or a list of
-//! field errors.
+//! field errors; and the order's lifecycle states (`lifecycle`).
 
 mod address;
 mod card;
+mod lifecycle;
 mod order_request;
 
 pub use address::{AddressRequest, ShippingAddress};
 pub use card::CardToken;
+pub use lifecycle::{OrderStatus, PaymentStatus, ShipmentStatus, Source, Step, StockStatus};
 pub use order_request::{NewOrder, OrderRequest, OrderSource, PaymentRequest};
 
 /// A cart line's quantity: 1 to 100.

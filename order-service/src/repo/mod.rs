@@ -2,4 +2,5 @@
 
 pub mod cart;
 pub mod orders;
+pub mod progress;
 pub mod reports;

@@ -1,9 +1,13 @@
-//! Orders, their lines, and the saga's bookkeeping on the order row.
+//! Orders and their lines: the order as placed, and the writes made to it
+//! outside the saga (cancellation asked, shipped, delivered). The saga's own
+//! writes are in `progress`.
 
 use serde_json::Value;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
+
+use crate::domain::{OrderStatus, PaymentStatus, ShipmentStatus, Source, Step, StockStatus};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct OrderRow {
@@ -11,18 +15,18 @@ pub struct OrderRow {
     pub customer_id: Uuid,
     pub customer_email: String,
     pub customer_name: String,
-    pub status: String,
-    pub step: String,
+    pub status: OrderStatus,
+    pub step: Step,
     pub reason: Option<String>,
-    pub source: String,
+    pub source: Source,
     pub reservation_id: Option<Uuid>,
     pub promo_code: Option<String>,
     pub promo_redeemed: bool,
     /// The promo code's redemption was released (or found never made).
     pub promo_released: bool,
     pub card_token: String,
-    pub payment_status: String,
-    pub stock_status: String,
+    pub payment_status: PaymentStatus,
+    pub stock_status: StockStatus,
     pub subtotal_cents: i64,
     pub discount_cents: i64,
     pub total_cents: i64,
@@ -31,7 +35,7 @@ pub struct OrderRow {
     pub shipping_address: Value,
     pub carrier: Option<String>,
     pub tracking_number: Option<String>,
-    pub shipment_status: Option<String>,
+    pub shipment_status: Option<ShipmentStatus>,
     pub attempts: i32,
     pub correlation_id: Option<String>,
     pub created_at: OffsetDateTime,
@@ -42,7 +46,7 @@ pub struct OrderRow {
     pub delivered_at: Option<OffsetDateTime>,
 }
 
-const COLUMNS: &str =
+pub(super) const COLUMNS: &str =
     "id, customer_id, customer_email, customer_name, status, step, reason, source,
     reservation_id, promo_code, promo_redeemed, promo_released, card_token, payment_status, stock_status,
     subtotal_cents, discount_cents, total_cents, refunded_cents, currency, shipping_address,
@@ -65,10 +69,10 @@ pub struct NewOrderRow<'a> {
     pub customer_id: Uuid,
     pub customer_email: &'a str,
     pub customer_name: &'a str,
-    pub step: &'a str,
-    pub source: &'a str,
+    pub step: Step,
+    pub source: Source,
     pub reservation_id: Option<Uuid>,
-    pub stock_status: &'a str,
+    pub stock_status: StockStatus,
     pub promo_code: Option<&'a str>,
     pub card_token: &'a str,
     pub subtotal_cents: i64,
@@ -85,7 +89,7 @@ pub async fn insert(conn: &mut PgConnection, order: &NewOrderRow<'_>) -> Result<
         "INSERT INTO orders (id, customer_id, customer_email, customer_name, status, step, source,
              reservation_id, stock_status, promo_code, card_token, subtotal_cents, total_cents,
              currency, shipping_address, correlation_id, next_attempt_at)
-         VALUES ($1, $2, $3, $4, 'pending', $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14,
+         VALUES ($1, $2, $3, $4, $16, $5, $6, $7, $8, $9, $10, $11, $11, $12, $13, $14,
                  now() + make_interval(secs => $15))",
     )
     .bind(order.id)
@@ -103,6 +107,7 @@ pub async fn insert(conn: &mut PgConnection, order: &NewOrderRow<'_>) -> Result<
     .bind(&order.shipping_address)
     .bind(order.correlation_id)
     .bind(order.resume_after.as_secs_f64())
+    .bind(OrderStatus::Pending)
     .execute(conn)
     .await?;
     Ok(())
@@ -177,59 +182,6 @@ pub async fn list(
     .await
 }
 
-/// Takes the saga lease on an unfinished order whose lease is free (or has
-/// lapsed: its holder died). Returns the order when taken.
-pub async fn take_lease(
-    conn: &mut PgConnection,
-    id: Uuid,
-    owner: Uuid,
-    lease_secs: f64,
-) -> Result<Option<OrderRow>, sqlx::Error> {
-    sqlx::query_as(&format!(
-        "UPDATE orders SET lease_owner = $2, lease_until = now() + make_interval(secs => $3)
-         WHERE id = $1 AND step <> 'done' AND (lease_until IS NULL OR lease_until < now())
-         RETURNING {COLUMNS}"
-    ))
-    .bind(id)
-    .bind(owner)
-    .bind(lease_secs)
-    .fetch_optional(conn)
-    .await
-}
-
-/// Lets the lease go and schedules the next try after `delay_secs`.
-pub async fn defer(
-    conn: &mut PgConnection,
-    id: Uuid,
-    owner: Uuid,
-    delay_secs: f64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "UPDATE orders SET lease_owner = NULL, lease_until = NULL, attempts = attempts + 1,
-             next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
-         WHERE id = $1 AND lease_owner = $2",
-    )
-    .bind(id)
-    .bind(owner)
-    .bind(delay_secs)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Orders a resumer may drive now: unfinished, due, with no live lease.
-pub async fn due(conn: &mut PgConnection, limit: i64) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT id FROM orders
-         WHERE step <> 'done' AND next_attempt_at <= now()
-           AND (lease_until IS NULL OR lease_until < now())
-         ORDER BY next_attempt_at LIMIT $1",
-    )
-    .bind(limit)
-    .fetch_all(conn)
-    .await
-}
-
 /// The next `sequence` for an event about this order.
 pub async fn next_sequence(conn: &mut PgConnection, id: Uuid) -> Result<i64, sqlx::Error> {
     sqlx::query_scalar(
@@ -238,4 +190,52 @@ pub async fn next_sequence(conn: &mut PgConnection, id: Uuid) -> Result<i64, sql
     .bind(id)
     .fetch_one(conn)
     .await
+}
+
+/// Hands a confirmed order to the `cancel` step, due to the resumer only
+/// after `resume_after`, so the request that asked drives it first.
+pub async fn start_cancel(
+    conn: &mut PgConnection,
+    id: Uuid,
+    resume_after: std::time::Duration,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orders SET step = $2, attempts = 0,
+             next_attempt_at = now() + make_interval(secs => $3), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(Step::Cancel)
+    .bind(resume_after.as_secs_f64())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_shipped(
+    conn: &mut PgConnection,
+    id: Uuid,
+    shipped_at: OffsetDateTime,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orders SET shipment_status = $2, shipped_at = $3, updated_at = now() WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ShipmentStatus::Shipped)
+    .bind(shipped_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+pub async fn mark_delivered(conn: &mut PgConnection, id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE orders SET shipment_status = $2, delivered_at = now(), updated_at = now()
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(ShipmentStatus::Delivered)
+    .execute(conn)
+    .await?;
+    Ok(())
 }

@@ -1,32 +1,11 @@
 //! The daily sales report.
 
-use serde::Serialize;
 use sqlx::PgConnection;
 use time::{Date, Time};
-use utoipa::ToSchema;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct TopProduct {
-    pub sku: String,
-    pub name: String,
-    pub units: i64,
-    /// quantity × unit price, before order discounts.
-    pub revenue_cents: i64,
-}
+pub use platform::events::payloads::{DailySales, TopProduct};
 
-/// `report.daily_sales` and `GET /reports/daily-sales`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct DailySales {
-    /// The UTC day, `YYYY-MM-DD`.
-    pub date: String,
-    pub orders: i64,
-    pub units: i64,
-    /// Totals charged (after discounts).
-    pub revenue_cents: i64,
-    pub discount_cents: i64,
-    pub currency: String,
-    pub top_products: Vec<TopProduct>,
-}
+use crate::domain::OrderStatus;
 
 /// The figures for the orders confirmed during `day` (UTC) and not cancelled.
 pub async fn daily_sales(
@@ -38,20 +17,22 @@ pub async fn daily_sales(
     let to = from + time::Duration::days(1);
     let (orders, revenue, discount): (i64, i64, i64) = sqlx::query_as(
         "SELECT count(*), coalesce(sum(total_cents), 0)::bigint, coalesce(sum(discount_cents), 0)::bigint
-         FROM orders WHERE confirmed_at >= $1 AND confirmed_at < $2 AND status = 'confirmed'",
+         FROM orders WHERE confirmed_at >= $1 AND confirmed_at < $2 AND status = $3",
     )
     .bind(from)
     .bind(to)
+    .bind(OrderStatus::Confirmed)
     .fetch_one(&mut *conn)
     .await?;
     let rows: Vec<(String, String, i64, i64)> = sqlx::query_as(
         "SELECT i.sku, max(i.name), sum(i.quantity)::bigint, sum(i.quantity * i.unit_price_cents)::bigint
          FROM order_items i JOIN orders o ON o.id = i.order_id
-         WHERE o.confirmed_at >= $1 AND o.confirmed_at < $2 AND o.status = 'confirmed'
+         WHERE o.confirmed_at >= $1 AND o.confirmed_at < $2 AND o.status = $3
          GROUP BY i.sku ORDER BY 3 DESC, 1",
     )
     .bind(from)
     .bind(to)
+    .bind(OrderStatus::Confirmed)
     .fetch_all(&mut *conn)
     .await?;
     let units = rows.iter().map(|r| r.2).sum();

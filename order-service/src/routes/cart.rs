@@ -20,7 +20,7 @@ use crate::{
     clients::{CallError, Catalog},
     domain::{cart_quantity, MAX_CART_LINES},
     repo::cart,
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

@@ -10,7 +10,12 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use super::view::{self, Order};
-use crate::{events, repo::orders, startup::AppState};
+use crate::{
+    domain::{OrderStatus, ShipmentStatus, Step},
+    events,
+    repo::orders,
+    state::AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -49,24 +54,16 @@ async fn ship(
     let row = orders::find_for_update(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    match (
-        row.status.as_str(),
-        row.step.as_str(),
-        row.shipment_status.as_deref(),
-    ) {
-        ("confirmed", _, Some("shipped" | "delivered")) => {}
-        ("confirmed", "done", Some("pending")) => {
+    match (row.status, row.step, row.shipment_status) {
+        (OrderStatus::Confirmed, _, Some(ShipmentStatus::Shipped | ShipmentStatus::Delivered)) => {}
+        (OrderStatus::Confirmed, Step::Done, Some(ShipmentStatus::Pending)) => {
             let now = OffsetDateTime::now_utc();
-            sqlx::query(
-                "UPDATE orders SET shipment_status = 'shipped', shipped_at = $2, updated_at = now() WHERE id = $1",
-            )
-            .bind(id)
-            .bind(now)
-            .execute(&mut *tx)
-            .await?;
+            orders::mark_shipped(&mut tx, id, now).await?;
             events::shipped(&mut tx, &row, now).await?;
         }
-        ("confirmed", "cancel", _) => return Err(conflict("the order is being cancelled")),
+        (OrderStatus::Confirmed, Step::Cancel, _) => {
+            return Err(conflict("the order is being cancelled"))
+        }
         (status, _, _) => {
             return Err(conflict(&format!(
                 "only a confirmed order can ship; this one is {status}"
@@ -99,17 +96,12 @@ async fn deliver(
     let row = orders::find_for_update(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    match row.shipment_status.as_deref() {
-        Some("delivered") => {}
-        Some("shipped") => {
-            sqlx::query(
-                "UPDATE orders SET shipment_status = 'delivered', delivered_at = now(), updated_at = now() WHERE id = $1",
-            )
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    match row.shipment_status {
+        Some(ShipmentStatus::Delivered) => {}
+        Some(ShipmentStatus::Shipped) => orders::mark_delivered(&mut tx, id).await?,
+        Some(ShipmentStatus::Pending) | None => {
+            return Err(conflict("only a shipped order can be delivered"))
         }
-        _ => return Err(conflict("only a shipped order can be delivered")),
     }
     let row = orders::find(&mut tx, id).await?.ok_or(ApiError::NotFound)?;
     let order = view::load(&mut tx, row).await?;

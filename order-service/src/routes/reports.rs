@@ -8,7 +8,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     repo::reports::{self, DailySales},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {

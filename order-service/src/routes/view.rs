@@ -1,4 +1,4 @@
-//! The order as clients see it (DESIGN.md "Shapes").
+//! The order as clients see it (docs/services.md).
 
 use platform::{auth::Claims, auth::Role, ApiError};
 use serde::Serialize;
@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::{
-    domain::ShippingAddress,
+    domain::{OrderStatus, ShipmentStatus, ShippingAddress},
     repo::orders::{self, ItemRow, OrderRow},
 };
 
@@ -27,15 +27,13 @@ pub struct OrderItem {
 pub struct Shipment {
     pub carrier: String,
     pub tracking_number: String,
-    /// pending | shipped | delivered
-    pub status: String,
+    pub status: ShipmentStatus,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Order {
     pub id: Uuid,
-    /// pending | confirmed | failed | cancelled
-    pub status: String,
+    pub status: OrderStatus,
     /// Why the order failed, for the customer.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -81,7 +79,7 @@ pub fn order(row: OrderRow, items: Vec<ItemRow>) -> Order {
         _ => None,
     };
     // The reason is set when compensation starts; it is shown once the order has failed.
-    let reason = row.reason.filter(|_| row.status == "failed");
+    let reason = row.reason.filter(|_| row.status == OrderStatus::Failed);
     Order {
         id: row.id,
         status: row.status,

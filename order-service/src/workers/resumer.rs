@@ -1,34 +1,18 @@
 //! Drives orders left mid-saga (a crashed process, a dependency that was
-//! down) to an end state, and deletes Idempotency-Keys after 24 hours.
-
-use std::time::Duration;
+//! down) to an end state.
 
 use sqlx::PgPool;
-use tokio_util::sync::CancellationToken;
 
-use crate::{repo::orders, saga::Saga};
+use crate::{repo::progress, saga::Saga};
 
 /// Orders driven per pass.
 const BATCH: i64 = 20;
 
-pub async fn run(saga: Saga, pool: PgPool, interval: Duration, shutdown: CancellationToken) {
-    while !shutdown.is_cancelled() {
-        match pass(&saga, &pool).await {
-            Ok(driven) if driven > 0 => tracing::info!(driven, "resumed orders"),
-            Ok(_) => {}
-            Err(err) => tracing::warn!(error = format!("{err:#}"), "resuming orders failed"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(interval) => {}
-            () = shutdown.cancelled() => {}
-        }
-    }
-}
-
-async fn pass(saga: &Saga, pool: &PgPool) -> anyhow::Result<usize> {
+/// One pass over the orders that are due; returns how many were driven.
+pub async fn pass(saga: &Saga, pool: &PgPool) -> anyhow::Result<u64> {
     let due = {
         let mut conn = pool.acquire().await?;
-        orders::due(&mut conn, BATCH).await?
+        progress::due(&mut conn, BATCH).await?
     };
     let mut driven = 0;
     for id in due {
@@ -40,18 +24,4 @@ async fn pass(saga: &Saga, pool: &PgPool) -> anyhow::Result<usize> {
         }
     }
     Ok(driven)
-}
-
-pub async fn clean_up_keys(pool: PgPool, shutdown: CancellationToken) {
-    while !shutdown.is_cancelled() {
-        match platform::idempotency::clean_up(&pool, platform::idempotency::RETENTION).await {
-            Ok(0) => {}
-            Ok(deleted) => tracing::info!(deleted, "deleted old idempotency keys"),
-            Err(err) => tracing::warn!(error = %err, "idempotency key clean-up failed"),
-        }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
-            () = shutdown.cancelled() => {}
-        }
-    }
 }

@@ -1,5 +1,5 @@
 //! Dependencies that fail during checkout: the order waits and finishes, or
-//! fails cleanly with everything released (DESIGN.md "Checkout saga").
+//! fails cleanly with everything released (docs/architecture.md, "Checkout saga").
 
 use std::time::Duration;
 

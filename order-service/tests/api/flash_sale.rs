@@ -1,4 +1,4 @@
-//! Checking out a flash-sale claim (DESIGN.md "Flash sales", "Checkout saga").
+//! Checking out a flash-sale claim (docs/architecture.md, "Flash sales", "Checkout saga").
 
 use std::time::Duration;
 

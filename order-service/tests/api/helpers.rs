@@ -5,33 +5,29 @@
 
 use std::time::Duration;
 
+use campaign_service::startup::Campaign;
+use catalog_service::startup::Catalog;
+use inventory_service::startup::Inventory;
 use order_service::{
     config::Settings,
     saga::SagaSettings,
-    startup::{AppState, Application, MIGRATOR},
+    startup::{Application, Order},
+    state::AppState,
+    testing::Upstreams,
 };
 use platform::{
-    auth::JwksSource,
     client::ClientSettings,
-    config::{
-        AwsSettings, CommonSettings, DatabaseSettings, HttpSettings, JwtSettings, LogFormat,
-        RedisSettings,
-    },
-    ratelimit::RateLimit,
     testing::{
-        aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, tokens::TestTokens,
-        unique_prefix,
+        aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, spawn_with_database,
+        tokens::TestTokens, Running, TestEnv,
     },
 };
+use registration_service::startup::Registration;
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-pub const ISSUER: &str = "http://registration.test";
-pub const AUDIENCE: &str = "storefront";
-const CLIENT_ID: &str = "order-service";
-const CLIENT_SECRET: &str = "order-service-test-secret";
+pub use platform::testing::{problem, AUDIENCE, ISSUER};
 
 pub struct Options {
     pub proxy_catalog: bool,
@@ -55,47 +51,22 @@ impl Default for Options {
             proxy_campaign: false,
             claim_ttl: Duration::from_secs(600),
             inventory_sweep: Duration::from_millis(200),
-            saga: SagaSettings {
-                lease: Duration::from_secs(10),
-                give_up_after: Duration::from_secs(120),
-                reservation_ttl: Duration::from_secs(600),
-                max_backoff: Duration::from_millis(500),
-            },
-            client: ClientSettings {
-                timeout: Duration::from_secs(2),
-                max_retries: 1,
-                backoff_base: Duration::from_millis(20),
-                breaker_failure_threshold: 5,
-                breaker_open_for: Duration::from_secs(1),
-            },
-            resume_interval: Duration::from_millis(200),
+            saga: order_service::testing::saga(),
+            client: order_service::testing::client(),
+            resume_interval: order_service::testing::RESUME_INTERVAL,
         }
     }
 }
 
-/// One running service: its address and how to stop it.
-pub struct Running {
-    pub address: String,
-    pub stop: CancellationToken,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
 pub struct Platform {
-    pub order: Running,
+    pub order: Running<Order>,
     pub order_state: AppState,
     pub order_db: TestDatabase,
     pub order_settings: Settings,
-    /// Kept so the service runs as long as the platform.
-    pub _registration: Running,
-    pub catalog: Running,
-    pub inventory: Running,
-    pub campaign: Running,
-    pub campaign_db: TestDatabase,
+    pub _registration: Running<Registration>,
+    pub catalog: Running<Catalog>,
+    pub inventory: Running<Inventory>,
+    pub campaign: Running<Campaign>,
     /// campaign-service's key for signing unsubscribe links.
     pub unsubscribe_secret: SecretString,
     pub catalog_proxy: Option<FaultProxy>,
@@ -104,62 +75,19 @@ pub struct Platform {
     pub tokens: TestTokens,
     pub messaging: TestMessaging,
     pub client: reqwest::Client,
-    _dbs: Vec<TestDatabase>,
-}
-
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-}
-
-fn common(
-    name: &'static str,
-    db: &TestDatabase,
-    prefix: &str,
-    topic: Option<String>,
-    max_connections: u32,
-) -> CommonSettings {
-    CommonSettings {
-        service_name: name,
-        http: HttpSettings::for_tests(),
-        database: DatabaseSettings {
-            url: SecretString::from(db.url.clone()),
-            max_connections,
-            acquire_timeout: Duration::from_secs(5),
-        },
-        redis: RedisSettings {
-            url: SecretString::from(redis_url()),
-            key_prefix: format!("{prefix}:{name}"),
-            ca_file: None,
-        },
-        aws: AwsSettings {
-            region: "us-east-1".to_owned(),
-            endpoint_url: Some(platform::testing::aws::emulator_endpoint()),
-        },
-        jwt: JwtSettings {
-            issuer: ISSUER.to_owned(),
-            audience: AUDIENCE.to_owned(),
-        },
-        events_topic_arn: topic,
-    }
-}
-
-/// Starts an application's server; returns where it listens.
-fn serve(
-    port: u16,
-    stop: CancellationToken,
-    running: impl std::future::Future<Output = anyhow::Result<()>> + Send + 'static,
-) -> Running {
-    tokio::spawn(running);
-    Running {
-        address: format!("http://127.0.0.1:{port}"),
-        stop,
-    }
 }
 
 fn proxied(proxy: &Option<FaultProxy>, url: &str) -> String {
     proxy
         .as_ref()
         .map_or_else(|| url.to_owned(), |p| p.proxied_url(url))
+}
+
+async fn proxy_if(wanted: bool, url: &str) -> Option<FaultProxy> {
+    match wanted {
+        true => Some(FaultProxy::for_url(url).await),
+        false => None,
+    }
 }
 
 pub async fn spawn_platform() -> Platform {
@@ -171,142 +99,56 @@ pub async fn spawn_platform_with(options: Options) -> Platform {
 }
 
 async fn spawn(options: Options) -> Platform {
-    let prefix = unique_prefix();
-    let messaging = TestMessaging::bootstrap(&prefix).await;
-    let tokens = TestTokens::new(ISSUER, AUDIENCE);
-    let jwks = JwksSource::Static(tokens.jwks());
+    let env = TestEnv::new().await;
+    // registration-service issues the service token order-service uses.
+    let registration = spawn_with_database::<Registration>(|db| {
+        let mut settings = registration_service::testing::settings(&env, db);
+        settings.common.database.max_connections = 3;
+        settings
+    })
+    .await;
+    let catalog = spawn_with_database::<Catalog>(|db| {
+        let mut settings = catalog_service::testing::settings(&env, db);
+        settings.common.database.max_connections = 4;
+        settings
+    })
+    .await;
+    let inventory = spawn_with_database::<Inventory>(|db| {
+        let mut settings = inventory_service::testing::settings(&env, db);
+        settings.common.database.max_connections = 8;
+        settings.common.database.acquire_timeout = Duration::from_secs(5);
+        settings.reservation_ttl = options.claim_ttl;
+        settings.sweep_interval = options.inventory_sweep;
+        settings
+    })
+    .await;
+    campaign_service::testing::verify_sender(&env).await;
+    let campaign = spawn_with_database::<Campaign>(|db| {
+        let mut settings = campaign_service::testing::settings(&env, db);
+        settings.common.database.max_connections = 4;
+        settings
+    })
+    .await;
+    let unsubscribe_secret = campaign.settings.email.unsubscribe_secret.clone();
 
-    // registration-service: issues the service token order-service uses.
-    let registration_db = TestDatabase::create(&registration_service::startup::MIGRATOR).await;
-    let secret_hash = platform::auth::password::hash_blocking(CLIENT_SECRET).expect("hashing");
-    let lots = RateLimit::per_minute(100_000);
-    let registration_settings = registration_service::config::Settings {
-        common: common("registration-service", &registration_db, &prefix, None, 3),
-        signing_keys: SecretString::from(tokens.keys_json.clone()),
-        service_clients: vec![registration_service::config::ServiceClient {
-            client_id: CLIENT_ID.to_owned(),
-            secret_hash,
-        }],
-        admin: None,
-        rate_limits: registration_service::config::RateLimits {
-            verification: lots,
-            registration: lots,
-            login_per_account: lots,
-            login_per_client: lots,
-        },
-        log_format: LogFormat::Pretty,
+    let catalog_proxy = proxy_if(options.proxy_catalog, &catalog.address).await;
+    let inventory_proxy = proxy_if(options.proxy_inventory, &inventory.address).await;
+    let campaign_proxy = proxy_if(options.proxy_campaign, &campaign.address).await;
+    let order_db = TestDatabase::create(&order_service::startup::MIGRATOR).await;
+    let upstreams = Upstreams {
+        registration: registration.address.clone(),
+        catalog: proxied(&catalog_proxy, &catalog.address),
+        inventory: proxied(&inventory_proxy, &inventory.address),
+        campaign: proxied(&campaign_proxy, &campaign.address),
     };
-    let app = registration_service::startup::Application::build(registration_settings)
-        .await
-        .expect("building registration");
-    let registration = serve(app.port(), app.stop_token(), app.run_until_stopped());
-
-    let catalog_db = TestDatabase::create(&catalog_service::startup::MIGRATOR).await;
-    let catalog_settings = catalog_service::config::Settings {
-        common: common(
-            "catalog-service",
-            &catalog_db,
-            &prefix,
-            Some(messaging.topic_arn("catalog")),
-            4,
-        ),
-        jwks: jwks.clone(),
-        shop_currency: "USD".to_owned(),
-        cache: Default::default(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = catalog_service::startup::Application::build(catalog_settings)
-        .await
-        .expect("building catalog");
-    let catalog = serve(app.port(), app.stop_token(), app.run_until_stopped());
-
-    let inventory_db = TestDatabase::create(&inventory_service::startup::MIGRATOR).await;
-    let inventory_settings = inventory_service::config::Settings {
-        common: common(
-            "inventory-service",
-            &inventory_db,
-            &prefix,
-            Some(messaging.topic_arn("inventory")),
-            8,
-        ),
-        jwks: jwks.clone(),
-        events_queue_url: Some(messaging.queue_url("inventory")),
-        consumer_enabled: true,
-        flash_sale_gate: true,
-        reservation_ttl: options.claim_ttl,
-        sweep_interval: options.inventory_sweep,
-        gate_resync_interval: Duration::from_secs(15),
-        sale_close_grace: Duration::from_secs(1),
-        claim_rate_limit: RateLimit::per_minute(1_000_000),
-        shop_currency: "USD".to_owned(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = inventory_service::startup::Application::build(inventory_settings)
-        .await
-        .expect("building inventory");
-    let inventory = serve(app.port(), app.stop_token(), app.run_until_stopped());
-
-    let campaign_db = TestDatabase::create(&campaign_service::startup::MIGRATOR).await;
-    let sender_domain = format!("{prefix}.storefront.test");
-    let unsubscribe_secret = SecretString::from(format!("secret-{prefix}"));
-    platform::aws::ensure_email_identity(&messaging.sdk, &sender_domain)
-        .await
-        .expect("verifying the sender");
-    let campaign_settings = campaign_service::config::Settings {
-        common: common("campaign-service", &campaign_db, &prefix, None, 4),
-        jwks: jwks.clone(),
-        consumer_enabled: true,
-        events_queue_url: Some(messaging.queue_url("campaign")),
-        email: campaign_service::config::EmailSettings {
-            sender: format!("noreply@{sender_domain}"),
-            admin_alert_address: format!("ops@{sender_domain}"),
-            unsubscribe_secret: unsubscribe_secret.clone(),
-            public_base_url: "http://campaign.test".to_owned(),
-        },
-        shop_currency: "USD".to_owned(),
-        log_format: LogFormat::Pretty,
-    };
-    let app = campaign_service::startup::Application::build(campaign_settings)
-        .await
-        .expect("building campaign");
-    let campaign = serve(app.port(), app.stop_token(), app.run_until_stopped());
-
-    let catalog_proxy = match options.proxy_catalog {
-        true => Some(FaultProxy::for_url(&catalog.address).await),
-        false => None,
-    };
-    let inventory_proxy = match options.proxy_inventory {
-        true => Some(FaultProxy::for_url(&inventory.address).await),
-        false => None,
-    };
-    let campaign_proxy = match options.proxy_campaign {
-        true => Some(FaultProxy::for_url(&campaign.address).await),
-        false => None,
-    };
-    let order_db = TestDatabase::create(&MIGRATOR).await;
-    let order_settings = Settings {
-        common: common(
-            "order-service",
-            &order_db,
-            &prefix,
-            Some(messaging.topic_arn("order")),
-            8,
-        ),
-        jwks,
-        registration_url: registration.address.clone(),
-        catalog_url: proxied(&catalog_proxy, &catalog.address),
-        inventory_url: proxied(&inventory_proxy, &inventory.address),
-        campaign_url: proxied(&campaign_proxy, &campaign.address),
-        service_client_id: CLIENT_ID.to_owned(),
-        service_client_secret: SecretString::from(CLIENT_SECRET.to_owned()),
-        client: options.client,
-        saga: options.saga,
-        checkout_budget: Duration::from_secs(5),
-        resume_interval: options.resume_interval,
-        shop_currency: "USD".to_owned(),
-        log_format: LogFormat::Pretty,
-    };
+    let mut order_settings = order_service::testing::settings(&env, &order_db, upstreams);
+    order_settings.client = options.client;
+    order_settings.saga = options.saga;
+    order_settings.resume_interval = options.resume_interval;
     let (order, order_state) = start_order(order_settings.clone()).await;
+    let TestEnv {
+        messaging, tokens, ..
+    } = env;
     Platform {
         order,
         order_state,
@@ -316,7 +158,6 @@ async fn spawn(options: Options) -> Platform {
         catalog,
         inventory,
         campaign,
-        campaign_db,
         unsubscribe_secret,
         catalog_proxy,
         inventory_proxy,
@@ -327,21 +168,15 @@ async fn spawn(options: Options) -> Platform {
             .pool_max_idle_per_host(32)
             .build()
             .unwrap(),
-        _dbs: vec![registration_db, catalog_db, inventory_db],
     }
 }
 
 /// Starts an order-service instance with `settings` (a second instance on
 /// the same database stands for a restarted process).
-pub async fn start_order(settings: Settings) -> (Running, AppState) {
-    let app = Application::build(settings)
-        .await
-        .expect("building order-service");
-    let state = app.state().clone();
-    (
-        serve(app.port(), app.stop_token(), app.run_until_stopped()),
-        state,
-    )
+pub async fn start_order(settings: Settings) -> (Running<Order>, AppState) {
+    let running = platform::testing::spawn::<Order>(settings).await;
+    let state = running.state.clone();
+    (running, state)
 }
 
 pub fn address() -> Value {
@@ -524,7 +359,7 @@ impl Platform {
             "SELECT count(*) FROM redemptions WHERE code = $1 AND released_at IS NULL",
         )
         .bind(code)
-        .fetch_one(&self.campaign_db.pool)
+        .fetch_one(&self.campaign.db().pool)
         .await
         .unwrap()
     }
@@ -547,15 +382,6 @@ impl Platform {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }
-}
-
-pub async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    assert_eq!(
-        response.headers()["content-type"],
-        "application/problem+json"
-    );
-    response.json().await.unwrap()
 }
 
 /// An order-service instance in a runtime of its own, so a test can kill it

@@ -1,4 +1,4 @@
-//! `Idempotency-Key` on `POST /orders` (DESIGN.md "Errors and input").
+//! `Idempotency-Key` on `POST /orders` (docs/architecture.md, "Errors and input").
 
 use futures::future::join_all;
 use serde_json::Value;

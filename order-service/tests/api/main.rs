@@ -8,3 +8,4 @@ mod idempotency;
 mod lifecycle;
 mod schemathesis;
 mod security;
+mod states;

@@ -1,4 +1,4 @@
-//! The claims every Storefront token carries (DESIGN.md).
+//! The claims every Storefront token carries (docs/architecture.md).
 
 use serde::{Deserialize, Serialize};
 

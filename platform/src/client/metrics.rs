@@ -137,3 +137,9 @@ fn labels(dependency: &str) -> DependencyLabels {
         dependency: dependency.to_owned(),
     }
 }
+
+impl crate::metrics::MetricGroup for Arc<ClientMetrics> {
+    fn register(registry: &mut Registry) -> Self {
+        ClientMetrics::register(registry)
+    }
+}

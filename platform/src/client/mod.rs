@@ -1,4 +1,4 @@
-//! The resilient client services call each other with (DESIGN.md, "Checkout
+//! The resilient client services call each other with (docs/architecture.md, "Checkout
 //! saga"): a service token on every call, a timeout per attempt, retries with
 //! full-jitter backoff for idempotent calls only, a circuit breaker per
 //! dependency, and the caller's request id passed on.

@@ -190,7 +190,7 @@ mod tests {
             panic!("boom")
         }
         let router = Router::new().route("/boom", get(boom));
-        let app = apply_layers(router, &HttpSettings::for_tests(), Metrics::new(|_| {}));
+        let app = apply_layers(router, &HttpSettings::for_tests(), Metrics::new());
         let request = Request::builder().uri("/boom").body(Body::empty()).unwrap();
 
         let response = app.oneshot(request).await.unwrap();

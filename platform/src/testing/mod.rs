@@ -1,13 +1,24 @@
-//! Test support, following DESIGN.md's testing rules: a database, a Redis key
-//! prefix and topics/queues of its own for every test, a fault proxy, and
-//! tokens for many customers without hashing a password for each.
+//! The test kit, following docs/architecture.md's testing rules: a
+//! [`TestEnv`] per test (key prefix, topics/queues, tokens), a database per
+//! service, services started in the test process ([`spawn`]), the shared
+//! contract checks, a fault proxy and private Postgres/Redis instances.
+//! Each service crate's `testing` module (feature `testing`) builds its
+//! settings in a [`TestEnv`].
 
 pub mod aws;
+pub mod contract;
 pub mod db;
+mod env;
 pub mod fault_proxy;
 pub mod private;
+mod running;
 pub mod tls;
 pub mod tokens;
+
+pub use env::{
+    problem, redis_url, TestEnv, AUDIENCE, ISSUER, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
+};
+pub use running::{spawn, spawn_with_database, Running};
 
 /// A short random lowercase prefix, unique per test.
 pub fn unique_prefix() -> String {

@@ -1,5 +1,5 @@
 //! Private servers a test may break without touching the machine's shared
-//! ones (DESIGN.md "Testing rules"): a Postgres cluster made with `initdb`, a
+//! ones (docs/architecture.md, "Testing rules"): a Postgres cluster made with `initdb`, a
 //! `redis-server` that keeps nothing on disk, and a moto emulator, each on a
 //! free port, each stopped and removed when dropped. Postgres and Redis also
 //! come TLS-only, as RDS and ElastiCache run.

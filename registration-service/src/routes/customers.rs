@@ -3,7 +3,7 @@
 use axum::{extract::State, http::StatusCode};
 use platform::{
     auth::{Caller, Role},
-    events::NewEvent,
+    events::{payloads::CustomerRegistered, NewEvent},
     http::{ClientIp, RequestId},
     outbox, ApiError, Json,
 };
@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::{
     domain::{NewCustomer, RegisterRequest},
     repo::customers::{self, CustomerRow},
-    startup::AppState,
+    state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -110,21 +110,20 @@ async fn register(
 }
 
 fn registered_event(row: &CustomerRow, request_id: RequestId) -> NewEvent {
-    NewEvent {
-        event_type: "customer.registered",
-        version: 1,
-        aggregate_id: row.id.to_string(),
-        sequence: row.version,
-        correlation_id: Some(request_id.0).filter(|id| !id.is_empty()),
-        data: serde_json::json!({
-            "customer_id": row.id,
-            "email": row.email,
-            "first_name": row.first_name,
-            "last_name": row.last_name,
-            "marketing_opt_in": row.marketing_opt_in,
-            "registered_at": row.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
-        }),
-    }
+    let registered = CustomerRegistered {
+        customer_id: row.id,
+        email: row.email.clone(),
+        first_name: row.first_name.clone(),
+        last_name: row.last_name.clone(),
+        marketing_opt_in: row.marketing_opt_in,
+        registered_at: row.created_at,
+    };
+    NewEvent::new(
+        &registered,
+        row.id.to_string(),
+        row.version,
+        Some(request_id.0),
+    )
 }
 
 /// The caller's own profile

@@ -4,7 +4,7 @@ use axum::{extract::State, http::header, response::IntoResponse};
 use platform::auth::keys::Jwks;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(jwks))

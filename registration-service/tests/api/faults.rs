@@ -203,7 +203,10 @@ async fn sigterm_during_a_slow_request_lets_it_complete_and_exits_zero() {
         .env("PORT", port.to_string())
         .env("DATABASE_URL", &app.db.url)
         .env("REDIS_URL", crate::helpers::redis_url())
-        .env("REDIS_KEY_PREFIX", &app.messaging.prefix)
+        .env(
+            "REDIS_KEY_PREFIX",
+            format!("{}:registration", app.messaging.prefix),
+        )
         .env(
             "AWS_ENDPOINT_URL",
             platform::testing::aws::emulator_endpoint(),

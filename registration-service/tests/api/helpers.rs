@@ -3,25 +3,21 @@
 
 use std::{sync::Arc, time::Duration};
 
-use platform::{
-    config::{
-        AwsSettings, CommonSettings, DatabaseSettings, HttpSettings, JwtSettings, LogFormat,
-        RedisSettings,
-    },
-    testing::{aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, unique_prefix},
+use platform::testing::{
+    aws::TestMessaging, db::TestDatabase, fault_proxy::FaultProxy, unique_prefix, Running, TestEnv,
 };
 use registration_service::{
-    config::{RateLimits, ServiceClient, Settings},
-    startup::{AppState, Application, MIGRATOR},
+    config::RateLimits,
+    startup::{Registration, MIGRATOR},
+    state::AppState,
 };
 use secrecy::SecretString;
 use serde_json::{json, Value};
-use tokio_util::sync::CancellationToken;
 
-pub const ISSUER: &str = "http://registration.test";
-pub const AUDIENCE: &str = "storefront";
-pub const SERVICE_CLIENT_ID: &str = "order-service";
-pub const SERVICE_CLIENT_SECRET: &str = "order-service-secret-for-tests";
+pub use platform::testing::{
+    problem, redis_url, AUDIENCE, ISSUER, SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET,
+};
+pub use registration_service::testing::relaxed_limits;
 
 #[derive(Default)]
 pub struct Options {
@@ -43,28 +39,7 @@ pub struct TestApp {
     pub postgres_proxy: Option<FaultProxy>,
     pub redis_proxy: Option<FaultProxy>,
     pub aws_proxy: Option<FaultProxy>,
-    stop: CancellationToken,
-}
-
-impl Drop for TestApp {
-    fn drop(&mut self) {
-        self.stop.cancel();
-    }
-}
-
-pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
-}
-
-/// A generous limit so tests that are not about rate limiting never hit one.
-pub fn relaxed_limits() -> RateLimits {
-    let lots = platform::ratelimit::RateLimit::per_minute(100_000);
-    RateLimits {
-        verification: lots,
-        registration: lots,
-        login_per_account: lots,
-        login_per_client: lots,
-    }
+    _app: Running<Registration>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -72,9 +47,8 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: Options) -> TestApp {
+    let env = TestEnv::new().await;
     let db = TestDatabase::create(&MIGRATOR).await;
-    let prefix = unique_prefix();
-    let messaging = TestMessaging::bootstrap(&prefix).await;
     let postgres_proxy = match options.proxy_postgres {
         true => Some(FaultProxy::for_url(&db.url).await),
         false => None,
@@ -93,63 +67,32 @@ pub async fn spawn_app_with(options: Options) -> TestApp {
             .as_ref()
             .map_or_else(|| url.to_owned(), |p| p.proxied_url(url))
     };
+    // A key id the forged-token tests reuse.
     let signing_keys_json = platform::auth::keys::generate_signing_keys_json("test-key-1");
-    let secret_hash =
-        platform::auth::password::hash_blocking(SERVICE_CLIENT_SECRET).expect("hashing");
-    let settings = Settings {
-        common: CommonSettings {
-            service_name: "registration-service",
-            http: HttpSettings {
-                trusted_proxy_hops: options.trusted_proxy_hops,
-                ..HttpSettings::for_tests()
-            },
-            database: DatabaseSettings {
-                url: SecretString::from(proxied(&postgres_proxy, &db.url)),
-                max_connections: 5,
-                acquire_timeout: Duration::from_secs(1),
-            },
-            redis: RedisSettings {
-                url: SecretString::from(proxied(&redis_proxy, &redis_url())),
-                key_prefix: prefix.clone(),
-                ca_file: None,
-            },
-            aws: AwsSettings {
-                region: "us-east-1".to_owned(),
-                endpoint_url: Some(proxied(&aws_proxy, &endpoint)),
-            },
-            jwt: JwtSettings {
-                issuer: ISSUER.to_owned(),
-                audience: AUDIENCE.to_owned(),
-            },
-            events_topic_arn: Some(messaging.topic_arn("registration")),
-        },
-        signing_keys: SecretString::from(signing_keys_json.clone()),
-        service_clients: vec![ServiceClient {
-            client_id: SERVICE_CLIENT_ID.to_owned(),
-            secret_hash,
-        }],
-        admin: None,
-        rate_limits: options.rate_limits.unwrap_or_else(relaxed_limits),
-        log_format: LogFormat::Pretty,
-    };
-    let app = Application::build(settings)
-        .await
-        .expect("building the app");
-    let address = format!("http://127.0.0.1:{}", app.port());
-    let state = app.state().clone();
-    let stop = app.stop_token();
-    tokio::spawn(app.run_until_stopped());
+    let mut settings = registration_service::testing::settings(&env, &db);
+    let common = &mut settings.common;
+    common.http.trusted_proxy_hops = options.trusted_proxy_hops;
+    common.database.url = SecretString::from(proxied(&postgres_proxy, &db.url));
+    common.database.max_connections = 5;
+    common.database.acquire_timeout = Duration::from_secs(1);
+    common.redis.url = SecretString::from(proxied(&redis_proxy, &redis_url()));
+    common.aws.endpoint_url = Some(proxied(&aws_proxy, &endpoint));
+    settings.signing_keys = SecretString::from(signing_keys_json.clone());
+    if let Some(limits) = options.rate_limits {
+        settings.rate_limits = limits;
+    }
+    let app = platform::testing::spawn::<Registration>(settings).await;
     TestApp {
-        address,
+        address: app.address.clone(),
         db,
-        messaging,
-        state,
+        messaging: env.messaging,
+        state: app.state.clone(),
         client: reqwest::Client::new(),
         signing_keys_json,
         postgres_proxy,
         redis_proxy,
         aws_proxy,
-        stop,
+        _app: app,
     }
 }
 
@@ -206,19 +149,4 @@ impl TestApp {
     pub fn metrics(&self) -> Arc<platform::metrics::Metrics> {
         self.state.metrics.clone()
     }
-}
-
-/// Reads a problem+json response, checking its content type and status.
-pub async fn problem(response: reqwest::Response, status: u16) -> Value {
-    assert_eq!(response.status().as_u16(), status, "unexpected status");
-    let content_type = response
-        .headers()
-        .get("content-type")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    assert_eq!(content_type, "application/problem+json");
-    let body: Value = response.json().await.expect("problem body is JSON");
-    assert_eq!(body["status"], status);
-    body
 }

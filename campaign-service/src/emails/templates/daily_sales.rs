@@ -3,7 +3,7 @@
 
 use super::layout::{Body, RenderedEmail};
 use super::text::{format_money, single_line};
-use crate::emails::payloads::DailySales;
+use platform::events::payloads::DailySales;
 
 /// The report to the admin address.
 #[must_use]

@@ -5,7 +5,7 @@ use time::macros::datetime;
 use uuid::Uuid;
 
 use super::{CampaignOffer, Offer, RenderedEmail};
-use crate::emails::payloads::{
+use platform::events::payloads::{
     DailySales, OrderCancelled, OrderConfirmed, OrderItem, OrderShipped, ShippingAddress, StockLow,
     TopProduct,
 };

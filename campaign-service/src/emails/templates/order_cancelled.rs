@@ -3,7 +3,7 @@
 
 use super::layout::{greeting, Body, RenderedEmail, SHOP};
 use super::text::{format_date, format_money, single_line};
-use crate::emails::payloads::OrderCancelled;
+use platform::events::payloads::OrderCancelled;
 
 #[must_use]
 pub fn order_cancelled(order: &OrderCancelled) -> RenderedEmail {

@@ -2,7 +2,7 @@
 
 use super::layout::{greeting, Body, RenderedEmail, SHOP};
 use super::text::{format_date, format_money, single_line};
-use crate::emails::payloads::OrderConfirmed;
+use platform::events::payloads::OrderConfirmed;
 
 #[must_use]
 pub fn order_receipt(order: &OrderConfirmed) -> RenderedEmail {

@@ -2,7 +2,7 @@
 
 use super::layout::{greeting, Body, RenderedEmail, SHOP};
 use super::text::{format_date, single_line};
-use crate::emails::payloads::OrderShipped;
+use platform::events::payloads::OrderShipped;
 
 #[must_use]
 pub fn order_shipped(order: &OrderShipped) -> RenderedEmail {

@@ -2,7 +2,7 @@
 
 use super::layout::{Body, RenderedEmail};
 use super::text::single_line;
-use crate::emails::payloads::StockLow;
+use platform::events::payloads::StockLow;
 
 /// The alert to the admin address.
 #[must_use]

@@ -5,9 +5,12 @@ mod read;
 mod search;
 mod write;
 
-use platform::events::NewEvent;
+use platform::events::{
+    payloads::{CatalogProduct, Payload},
+    NewEvent,
+};
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -15,7 +18,7 @@ use uuid::Uuid;
 
 pub use cursor::SearchCursor;
 
-use crate::{cache::Cached, repo::products::ProductRow, startup::AppState};
+use crate::{cache::Cached, repo::products::ProductRow, state::AppState};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -78,25 +81,25 @@ pub fn cached(row: Option<ProductRow>) -> anyhow::Result<Cached> {
     })
 }
 
-/// `catalog.product_*` with the payload of docs/events.md; `sequence` is the row's version.
-pub fn product_event(
-    event_type: &'static str,
+/// `catalog.product_*` (`ProductCreated`, `ProductUpdated` or
+/// `ProductDeleted`) about `row`; `sequence` is the row's version.
+pub fn product_event<P: Payload>(
+    event: fn(CatalogProduct) -> P,
     row: &ProductRow,
     correlation_id: Option<String>,
 ) -> NewEvent {
-    NewEvent {
-        event_type,
-        version: 1,
-        aggregate_id: row.id.to_string(),
-        sequence: row.version,
-        correlation_id: correlation_id.filter(|id| !id.is_empty()),
-        data: json!({
-            "product_id": row.id,
-            "sku": row.sku,
-            "name": row.name,
-            "price_cents": row.price_cents,
-            "currency": row.currency,
-            "active": row.active,
-        }),
-    }
+    let product = CatalogProduct {
+        product_id: row.id,
+        sku: row.sku.clone(),
+        name: row.name.clone(),
+        price_cents: row.price_cents,
+        currency: row.currency.clone(),
+        active: row.active,
+    };
+    NewEvent::new(
+        &event(product),
+        row.id.to_string(),
+        row.version,
+        correlation_id,
+    )
 }

@@ -9,7 +9,7 @@ use platform::{auth::MaybeCaller, ApiError};
 use uuid::Uuid;
 
 use super::{cached, Product};
-use crate::{cache::Cached, repo::products, startup::AppState};
+use crate::{cache::Cached, repo::products, state::AppState};
 
 /// Get a product (active ones for anyone; any for admins)
 #[utoipa::path(

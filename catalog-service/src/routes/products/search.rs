@@ -11,7 +11,7 @@ use utoipa::IntoParams;
 use uuid::Uuid;
 
 use super::{Product, SearchCursor};
-use crate::{domain::Sku, repo::products, startup::AppState};
+use crate::{domain::Sku, repo::products, state::AppState};
 
 const MAX_QUERY_CHARS: usize = 200;
 

@@ -5,14 +5,19 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use platform::{auth::AdminUser, http::RequestId, outbox, ApiError, FieldError, Json};
+use platform::{
+    auth::AdminUser,
+    events::payloads::{ProductCreated, ProductDeleted, ProductUpdated},
+    http::RequestId,
+    outbox, ApiError, FieldError, Json,
+};
 use uuid::Uuid;
 
 use super::{cached, product_event, Product};
 use crate::{
     domain::{NewProduct, ProductPatch, ProductRequest},
     repo::{categories, products, products::ProductRow},
-    startup::AppState,
+    state::AppState,
 };
 
 /// Create a product (admin)
@@ -41,7 +46,7 @@ pub(super) async fn create(
         .map_err(|e| ApiError::from_db(e, "a product with this SKU exists"))?;
     outbox::enqueue(
         &mut tx,
-        product_event("catalog.product_created", &row, Some(request_id.0)),
+        product_event(ProductCreated, &row, Some(request_id.0)),
     )
     .await?;
     tx.commit().await?;
@@ -82,7 +87,7 @@ pub(super) async fn update(
         .ok_or(ApiError::NotFound)?;
     outbox::enqueue(
         &mut tx,
-        product_event("catalog.product_updated", &row, Some(request_id.0)),
+        product_event(ProductUpdated, &row, Some(request_id.0)),
     )
     .await?;
     tx.commit().await?;
@@ -120,7 +125,7 @@ pub(super) async fn delete(
         .ok_or(ApiError::NotFound)?;
     outbox::enqueue(
         &mut tx,
-        product_event("catalog.product_deleted", &row, Some(request_id.0)),
+        product_event(ProductDeleted, &row, Some(request_id.0)),
     )
     .await?;
     tx.commit().await?;

@@ -1,12 +1,41 @@
-//! The `data` of each event the campaign service consumes (docs/events.md).
+//! The `data` of every event (docs/events.md), one type per event, used by
+//! the service that produces it and every service that consumes it.
 //!
 //! None of these types denies unknown fields: a producer may add a field to a
 //! payload within its version, and a consumer that rejected it would send the
-//! message to the dead-letter queue instead of the email.
+//! message to the dead-letter queue instead of doing its work.
 
-use serde::{Deserialize, Serialize};
+use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use time::OffsetDateTime;
+use utoipa::ToSchema;
 use uuid::Uuid;
+
+/// An event's payload: its `type` and schema version go with it.
+pub trait Payload: Serialize + DeserializeOwned {
+    const TYPE: &'static str;
+    const VERSION: i32 = 1;
+}
+
+macro_rules! payload {
+    ($($ty:ty => $name:literal),+ $(,)?) => {
+        $(impl Payload for $ty {
+            const TYPE: &'static str = $name;
+        })+
+    };
+}
+
+payload! {
+    CustomerRegistered => "customer.registered",
+    ProductCreated => "catalog.product_created",
+    ProductUpdated => "catalog.product_updated",
+    ProductDeleted => "catalog.product_deleted",
+    StockLow => "inventory.stock_low",
+    OrderConfirmed => "order.confirmed",
+    OrderFailed => "order.failed",
+    OrderCancelled => "order.cancelled",
+    OrderShipped => "order.shipped",
+    DailySales => "report.daily_sales",
+}
 
 /// `customer.registered`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -56,6 +85,16 @@ pub struct ShippingAddress {
     pub country: String,
 }
 
+/// `order.failed`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrderFailed {
+    pub order_id: Uuid,
+    pub customer_id: Uuid,
+    pub email: String,
+    /// The sentence shown to the customer, never an internal error.
+    pub reason: String,
+}
+
 /// `order.cancelled`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OrderCancelled {
@@ -82,6 +121,32 @@ pub struct OrderShipped {
     pub shipped_at: OffsetDateTime,
 }
 
+/// A product as the catalog's events carry it: every field, after the change.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CatalogProduct {
+    pub product_id: Uuid,
+    pub sku: String,
+    pub name: String,
+    pub price_cents: i64,
+    pub currency: String,
+    pub active: bool,
+}
+
+/// `catalog.product_created`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProductCreated(pub CatalogProduct);
+
+/// `catalog.product_updated`
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProductUpdated(pub CatalogProduct);
+
+/// `catalog.product_deleted`: the product as it now stands, inactive.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ProductDeleted(pub CatalogProduct);
+
 /// `inventory.stock_low`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StockLow {
@@ -90,31 +155,32 @@ pub struct StockLow {
     pub low_stock_threshold: i64,
 }
 
-/// `report.daily_sales`
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+/// `report.daily_sales`, also served by `GET /reports/daily-sales`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DailySales {
     /// The UTC day reported on, `YYYY-MM-DD`.
     pub date: String,
     pub orders: i64,
     pub units: i64,
+    /// Totals charged (after discounts).
     pub revenue_cents: i64,
     pub discount_cents: i64,
     pub currency: String,
     pub top_products: Vec<TopProduct>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TopProduct {
     pub sku: String,
     pub name: String,
     pub units: i64,
+    /// quantity × unit price, before order discounts.
     pub revenue_cents: i64,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde::de::DeserializeOwned;
     use serde_json::{json, Value};
     use std::collections::BTreeSet;
     use time::macros::datetime;
@@ -158,32 +224,53 @@ mod tests {
     }
 
     #[test]
-    fn every_consumed_event_parses_from_its_documented_example() {
+    fn every_event_parses_from_its_documented_example_and_back() {
         let registered: CustomerRegistered = parses_documented_example("customer.registered");
         assert_eq!(
             registered.registered_at,
             datetime!(2026-11-21 23:58:01.120031 UTC)
         );
+        let created: ProductCreated = parses_documented_example("catalog.product_created");
+        assert_eq!(created.0.sku, "MUG-BLUE-350");
+        let updated: ProductUpdated = parses_documented_example("catalog.product_updated");
+        assert_eq!(updated.0.price_cents, 1100);
+        let deleted: ProductDeleted = parses_documented_example("catalog.product_deleted");
+        assert!(!deleted.0.active);
+        parses_documented_example::<StockLow>("inventory.stock_low");
         let confirmed: OrderConfirmed = parses_documented_example("order.confirmed");
         assert_eq!(confirmed.items.len(), 2);
         assert_eq!(confirmed.shipping_address.province.as_deref(), Some("NY"));
+        let failed: OrderFailed = parses_documented_example("order.failed");
+        assert!(failed.reason.contains("declined"));
         parses_documented_example::<OrderCancelled>("order.cancelled");
         parses_documented_example::<OrderShipped>("order.shipped");
-        parses_documented_example::<StockLow>("inventory.stock_low");
         let report: DailySales = parses_documented_example("report.daily_sales");
         assert_eq!(report.top_products[0].sku, "MUG-BLUE-350");
     }
 
     #[test]
-    fn every_documented_example_is_a_json_object() {
-        for event_type in [
-            "catalog.product_created",
-            "catalog.product_updated",
-            "catalog.product_deleted",
-            "order.failed",
-        ] {
-            assert!(documented_example(event_type).is_object(), "{event_type}");
+    fn every_payload_type_has_a_documented_section_of_its_version() {
+        fn section<P: Payload>() {
+            let heading = format!("### `{}` (", P::TYPE);
+            let line = EVENTS_DOC
+                .lines()
+                .find(|l| l.starts_with(&heading))
+                .unwrap_or_else(|| panic!("docs/events.md has no section for {}", P::TYPE));
+            assert!(
+                line.ends_with(&format!("version {})", P::VERSION)),
+                "{line}"
+            );
         }
+        section::<CustomerRegistered>();
+        section::<ProductCreated>();
+        section::<ProductUpdated>();
+        section::<ProductDeleted>();
+        section::<StockLow>();
+        section::<OrderConfirmed>();
+        section::<OrderFailed>();
+        section::<OrderCancelled>();
+        section::<OrderShipped>();
+        section::<DailySales>();
     }
 
     #[test]
