@@ -62,6 +62,9 @@ impl Default for RateLimits {
     }
 }
 
+/// A shopper stays signed in for 30 days of activity.
+pub const DEFAULT_REFRESH_TOKEN_TTL_DAYS: u64 = 30;
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub common: CommonSettings,
@@ -70,6 +73,9 @@ pub struct Settings {
     pub service_clients: Vec<ServiceClient>,
     pub admin: Option<AdminAccount>,
     pub rate_limits: RateLimits,
+    /// `REFRESH_TOKEN_TTL_DAYS` (default 30): how long a refresh token may
+    /// wait to be used, so how long a shopper stays signed in without a visit.
+    pub refresh_token_ttl: std::time::Duration,
 }
 
 impl ServiceSettings for Settings {
@@ -114,6 +120,10 @@ impl Settings {
                     defaults.login_per_client,
                 )?,
             },
+            refresh_token_ttl: std::time::Duration::from_secs(
+                env_parse::<u64>("REFRESH_TOKEN_TTL_DAYS", DEFAULT_REFRESH_TOKEN_TTL_DAYS)?
+                    * 86_400,
+            ),
         })
     }
 }

@@ -4,6 +4,7 @@ pub mod config;
 pub mod domain;
 pub mod repo;
 pub mod routes;
+pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod workers;

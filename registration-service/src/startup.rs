@@ -1,6 +1,6 @@
 //! registration-service on the service kit: what it builds and spawns.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use platform::{
     auth::{password::PasswordHasher, SigningKeys, TokenVerifier},
@@ -59,7 +59,17 @@ impl Service for Registration {
             jwt: Arc::new(jwt),
             rate_limits: Arc::new(settings.rate_limits.clone()),
             service_clients: Arc::new(settings.service_clients.clone()),
+            refresh_token_ttl: settings.refresh_token_ttl,
         };
+        let pool = state.pool.clone();
+        kit.every(
+            "expired refresh tokens deleted",
+            Duration::from_secs(3600),
+            move || {
+                let pool = pool.clone();
+                async move { workers::delete_expired_refresh_tokens(&pool).await }
+            },
+        );
         if let Some(admin) = settings.admin.clone() {
             let state = state.clone();
             kit.spawn(|stop| workers::ensure_admin(state, admin, stop));

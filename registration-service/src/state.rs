@@ -1,6 +1,6 @@
 //! What every handler of registration-service is given.
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use axum::extract::FromRef;
 use platform::{
@@ -26,6 +26,8 @@ pub struct AppState {
     pub jwt: Arc<JwtSettings>,
     pub rate_limits: Arc<RateLimits>,
     pub service_clients: Arc<Vec<ServiceClient>>,
+    /// How long a refresh token may wait to be used (`sessions`).
+    pub refresh_token_ttl: Duration,
 }
 
 impl FromRef<AppState> for Arc<TokenVerifier> {

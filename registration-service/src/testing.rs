@@ -37,6 +37,9 @@ pub fn settings(env: &TestEnv, db: &TestDatabase) -> Settings {
         }],
         admin: None,
         rate_limits: relaxed_limits(),
+        refresh_token_ttl: std::time::Duration::from_secs(
+            crate::config::DEFAULT_REFRESH_TOKEN_TTL_DAYS * 86_400,
+        ),
     }
 }
 

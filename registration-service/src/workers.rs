@@ -49,3 +49,10 @@ pub async fn ensure_admin(state: AppState, admin: AdminAccount, stop: Cancellati
         delay = (delay * 2).min(Duration::from_secs(10));
     }
 }
+
+/// Deletes refresh tokens a day after they expired (spent ones too: until
+/// then a spent token presented again is caught as a reuse).
+pub async fn delete_expired_refresh_tokens(pool: &sqlx::PgPool) -> anyhow::Result<u64> {
+    let mut conn = pool.acquire().await?;
+    Ok(crate::repo::refresh_tokens::delete_expired(&mut conn, 86_400.0).await?)
+}

@@ -19,93 +19,65 @@ resource "aws_sns_topic_subscription" "email" {
 locals {
   alarm_actions = [aws_sns_topic.alarms.arn]
   services      = sort(keys(var.target_group_arn_suffixes))
+
+  # Every alarm of this module, by name suffix: what differs from
+  # `alarm_defaults`. Each becomes one aws_cloudwatch_metric_alarm below;
+  # `percentile` (an extended statistic) replaces `statistic` when set.
+  alarm_defaults = {
+    namespace = "AWS/ApplicationELB", statistic = "Sum", percentile = null
+    period    = 60, evaluations = 5, datapoints = 3
+  }
+  alb = { LoadBalancer = var.alb_arn_suffix }
+  per_service = merge([
+    for service, target_group in var.target_group_arn_suffixes : {
+      "${service}-5xx" = {
+        description = "${service}-service answered 5xx."
+        metric      = "HTTPCode_Target_5XX_Count", threshold = var.errors_5xx_per_minute
+        dimensions  = merge(local.alb, { TargetGroup = target_group })
+      }
+      "${service}-p99-latency" = {
+        description = "p99 response time of ${service}-service above ${var.p99_latency_seconds} s."
+        metric      = "TargetResponseTime", threshold = var.p99_latency_seconds
+        dimensions  = merge(local.alb, { TargetGroup = target_group })
+        statistic   = null, percentile = "p99"
+      }
+      "${service}-unhealthy-hosts" = {
+        description = "A ${service}-service task fails /health/ready (Postgres or Redis unreachable?)."
+        metric      = "UnHealthyHostCount", threshold = 0, statistic = "Maximum"
+        dimensions  = merge(local.alb, { TargetGroup = target_group })
+        evaluations = 3
+      }
+    }
+  ]...)
+  alarms = { for name, alarm in merge(local.per_service, {
+    "alb-5xx" = {
+      description = "The load balancer itself answered 5xx (no healthy target, timeouts)."
+      metric      = "HTTPCode_ELB_5XX_Count", threshold = var.errors_5xx_per_minute
+      dimensions  = local.alb
+    }
+    "campaign-emailer-errors" = {
+      description = "The campaign emailer Lambda failed whole invocations."
+      namespace   = "AWS/Lambda", metric = "Errors", threshold = 0
+      dimensions  = { FunctionName = var.emailer_function_name }
+      period      = 300, evaluations = 1, datapoints = 1
+    }
+  }) : name => merge(local.alarm_defaults, alarm) }
 }
 
-resource "aws_cloudwatch_metric_alarm" "alb_5xx" {
-  alarm_name          = "${var.name}-alb-5xx"
-  alarm_description   = "The load balancer itself answered 5xx (no healthy target, timeouts)."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_ELB_5XX_Count"
-  dimensions          = { LoadBalancer = var.alb_arn_suffix }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
+resource "aws_cloudwatch_metric_alarm" "this" {
+  for_each            = local.alarms
+  alarm_name          = "${var.name}-${each.key}"
+  alarm_description   = each.value.description
+  namespace           = each.value.namespace
+  metric_name         = each.value.metric
+  dimensions          = each.value.dimensions
+  statistic           = each.value.statistic
+  extended_statistic  = each.value.percentile
+  period              = each.value.period
+  evaluation_periods  = each.value.evaluations
+  datapoints_to_alarm = each.value.datapoints
   comparison_operator = "GreaterThanThreshold"
-  threshold           = var.errors_5xx_per_minute
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "target_5xx" {
-  for_each            = var.target_group_arn_suffixes
-  alarm_name          = "${var.name}-${each.key}-5xx"
-  alarm_description   = "${each.key}-service answered 5xx."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "HTTPCode_Target_5XX_Count"
-  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = each.value }
-  statistic           = "Sum"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.errors_5xx_per_minute
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "p99_latency" {
-  for_each            = var.target_group_arn_suffixes
-  alarm_name          = "${var.name}-${each.key}-p99-latency"
-  alarm_description   = "p99 response time of ${each.key}-service above ${var.p99_latency_seconds} s."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "TargetResponseTime"
-  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = each.value }
-  extended_statistic  = "p99"
-  period              = 60
-  evaluation_periods  = 5
-  datapoints_to_alarm = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = var.p99_latency_seconds
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "unhealthy_hosts" {
-  for_each            = var.target_group_arn_suffixes
-  alarm_name          = "${var.name}-${each.key}-unhealthy-hosts"
-  alarm_description   = "A ${each.key}-service task fails /health/ready (Postgres or Redis unreachable?)."
-  namespace           = "AWS/ApplicationELB"
-  metric_name         = "UnHealthyHostCount"
-  dimensions          = { LoadBalancer = var.alb_arn_suffix, TargetGroup = each.value }
-  statistic           = "Maximum"
-  period              = 60
-  evaluation_periods  = 3
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  actions_enabled     = true
-  alarm_actions       = local.alarm_actions
-  ok_actions          = local.alarm_actions
-}
-
-resource "aws_cloudwatch_metric_alarm" "emailer_errors" {
-  alarm_name          = "${var.name}-campaign-emailer-errors"
-  alarm_description   = "The campaign emailer Lambda failed whole invocations."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = var.emailer_function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
+  threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
   actions_enabled     = true
   alarm_actions       = local.alarm_actions

@@ -3,7 +3,7 @@ use std::time::Duration;
 use futures::{stream, StreamExt};
 use serde_json::{json, Value};
 
-use crate::helpers::{at, problem, spawn_app, spawn_app_with, Options, TestApp};
+use crate::helpers::{at, problem, spawn_app, spawn_app_with, sweeping_by_hand, Options, TestApp};
 
 /// Fires one claim per token, at most 256 in flight; returns the statuses.
 async fn stampede(app: &TestApp, sale: &str, tokens: &[String]) -> Vec<u16> {
@@ -168,11 +168,7 @@ async fn the_gate_rebuilds_after_redis_loses_the_sale_and_never_oversells() {
 
 #[tokio::test]
 async fn an_expired_claim_returns_its_unit_to_the_sale_and_a_committed_one_never_does() {
-    let app = spawn_app_with(Options {
-        reservation_ttl: Duration::from_secs(2),
-        ..Options::default()
-    })
-    .await;
+    let app = spawn_app_with(sweeping_by_hand()).await;
     app.set_stock("FLASH-5", 2, 0).await;
     let sale = app.open_sale("FLASH-5", 2, 1).await;
     let (_, a) = app.tokens.customer();
@@ -189,13 +185,15 @@ async fn an_expired_claim_returns_its_unit_to_the_sale_and_a_committed_one_never
     let lapsed = app.claim(&sale, &b).await;
     assert_eq!(lapsed.status().as_u16(), 201);
     problem(app.claim(&sale, &c).await, 409).await;
+    expire_held_claims(&app).await;
 
-    let reclaimed = platform::testing::eventually(Duration::from_secs(10), || async {
-        (app.claim(&sale, &c).await.status().as_u16() == 201).then_some(())
-    })
-    .await;
+    assert_eq!(app.sweep().await, 1, "one hold expired");
 
-    assert!(reclaimed.is_some(), "the expired unit can be claimed again");
+    assert_eq!(
+        app.claim(&sale, &c).await.status().as_u16(),
+        201,
+        "the expired unit can be claimed again"
+    );
     let statuses: Vec<String> =
         sqlx::query_scalar("SELECT status FROM reservations ORDER BY created_at")
             .fetch_all(&app.db.pool)
@@ -291,6 +289,16 @@ async fn gate_keys(app: &TestApp, sale: &str) -> ([String; 3], redis::aio::Multi
     let client = redis::Client::open(crate::helpers::redis_url()).unwrap();
     let conn = client.get_multiplexed_async_connection().await.unwrap();
     (keys, conn)
+}
+
+/// Makes every held claim due to expire, for the next `sweep`.
+async fn expire_held_claims(app: &TestApp) {
+    sqlx::query(
+        "UPDATE reservations SET expires_at = now() - interval '1 second' WHERE status = 'held'",
+    )
+    .execute(&app.db.pool)
+    .await
+    .unwrap();
 }
 
 /// A counter from the service's own `/metrics`.
@@ -527,9 +535,8 @@ async fn a_unit_the_gate_lost_while_redis_was_away_comes_back_so_the_sale_never_
     // answer A "limit reached" and the last buyer "sold out" for good.
     let app = spawn_app_with(Options {
         proxy_redis: true,
-        reservation_ttl: Duration::from_secs(1),
         gate_resync_interval: Duration::from_millis(500),
-        ..Options::default()
+        ..sweeping_by_hand()
     })
     .await;
     app.set_stock("FLASH-D1", 10, 0).await;
@@ -538,15 +545,10 @@ async fn a_unit_the_gate_lost_while_redis_was_away_comes_back_so_the_sale_never_
     assert_eq!(app.claim(&sale, &a).await.status().as_u16(), 201);
     let proxy = app.redis_proxy.as_ref().unwrap();
     proxy.cut();
-    let expired = platform::testing::eventually(Duration::from_secs(10), || async {
-        (app.count("SELECT count(*) FROM reservations WHERE status = 'expired'")
-            .await
-            == 1)
-            .then_some(())
-    })
-    .await;
-    assert!(
-        expired.is_some(),
+    expire_held_claims(&app).await;
+    assert_eq!(
+        app.sweep().await,
+        1,
         "the sweeper expired A's hold while Redis was away"
     );
     proxy.restore();

@@ -29,6 +29,9 @@ pub struct Options {
     pub gate_resync_interval: Duration,
     pub reservation_ttl: Duration,
     pub claim_rate_limit: RateLimit,
+    /// How often expired holds are returned and ended sales closed; a test
+    /// that sweeps by itself (`TestApp::sweep`) sets it out of the way.
+    pub sweep_interval: Duration,
 }
 
 impl Default for Options {
@@ -40,6 +43,7 @@ impl Default for Options {
             gate_resync_interval: Duration::from_secs(15),
             reservation_ttl: Duration::from_secs(600),
             claim_rate_limit: RateLimit::per_minute(1_000_000),
+            sweep_interval: Duration::from_millis(200),
         }
     }
 }
@@ -86,6 +90,7 @@ async fn spawn(options: Options) -> TestApp {
     settings.reservation_ttl = options.reservation_ttl;
     settings.gate_resync_interval = options.gate_resync_interval;
     settings.claim_rate_limit = options.claim_rate_limit;
+    settings.sweep_interval = options.sweep_interval;
     let app = platform::testing::spawn::<Inventory>(settings).await;
     let TestEnv {
         messaging, tokens, ..
@@ -103,6 +108,25 @@ async fn spawn(options: Options) -> TestApp {
         redis_proxy,
         postgres_proxy,
         _app: app,
+    }
+}
+
+/// Options for a test that runs the sweeper itself, so what it checks
+/// happens at one known step and not on a timer.
+pub fn sweeping_by_hand() -> Options {
+    Options {
+        sweep_interval: Duration::from_secs(24 * 3600),
+        ..Options::default()
+    }
+}
+
+impl TestApp {
+    /// One pass of the sweeper, now (ended sales closed at once); returns
+    /// how many holds it expired.
+    pub async fn sweep(&self) -> u64 {
+        inventory_service::workers::sweeper::sweep(&self.state, Duration::ZERO)
+            .await
+            .expect("sweeping")
     }
 }
 

@@ -1,6 +1,6 @@
 use serde_json::json;
 
-use crate::helpers::{at, problem, spawn_app};
+use crate::helpers::{at, problem, spawn_app, spawn_app_with, sweeping_by_hand};
 
 #[tokio::test]
 async fn admins_set_and_adjust_stock_with_a_movement_history() {
@@ -146,21 +146,29 @@ async fn admin_endpoints_refuse_customers_and_bad_input_gets_422() {
 
 #[tokio::test]
 async fn an_ended_sale_returns_its_unsold_units_to_available_stock() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(sweeping_by_hand()).await;
     app.set_stock("SKU-4", 10, 0).await;
     let response = app
-        .create_sale(&json!({"sku": "SKU-4", "quantity": 6, "price_cents": 100, "starts_at": at(-1), "ends_at": (time::OffsetDateTime::now_utc() + time::Duration::seconds(2)).format(&time::format_description::well_known::Rfc3339).unwrap(), "per_customer_limit": 1}))
+        .create_sale(&json!({"sku": "SKU-4", "quantity": 6, "price_cents": 100, "starts_at": at(-2), "ends_at": at(30), "per_customer_limit": 1}))
         .await;
     assert_eq!(response.status().as_u16(), 201);
     assert_eq!(app.stock("SKU-4").await["available"], 4);
+    app.sweep().await;
+    assert_eq!(
+        app.stock("SKU-4").await["available"],
+        4,
+        "an open sale keeps its units"
+    );
+    sqlx::query("UPDATE flash_sales SET ends_at = now() - interval '1 second'")
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
 
-    let back = platform::testing::eventually(std::time::Duration::from_secs(10), || async {
-        (app.stock("SKU-4").await["available"] == 10).then_some(())
-    })
-    .await;
+    app.sweep().await;
 
-    assert!(
-        back.is_some(),
+    assert_eq!(
+        app.stock("SKU-4").await["available"],
+        10,
         "unsold units are available again after the sale"
     );
     app.assert_balanced("SKU-4").await;

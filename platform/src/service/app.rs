@@ -187,3 +187,68 @@ impl<S: Service> Application<S> {
         self.server.run_until_stopped(self.router).await
     }
 }
+
+#[cfg(all(test, feature = "test-support"))]
+mod tests {
+    use serde_json::{json, Value};
+    use sqlx::migrate::Migrator;
+    use utoipa::openapi::OpenApiBuilder;
+    use utoipa_axum::router::OpenApiRouter;
+
+    use super::*;
+    use crate::testing::{spawn, TestEnv};
+
+    /// A service with no database of its own, as the web shop is.
+    struct NoDatabase;
+
+    #[derive(Clone)]
+    struct NoDatabaseSettings(CommonSettings);
+
+    impl ServiceSettings for NoDatabaseSettings {
+        fn from_env() -> anyhow::Result<Self> {
+            anyhow::bail!("built in code")
+        }
+
+        fn common(&self) -> &CommonSettings {
+            &self.0
+        }
+    }
+
+    impl Service for NoDatabase {
+        // Any crate of the manifest: its port and defaults are taken from it.
+        const NAME: &'static str = "catalog-service";
+        type Settings = NoDatabaseSettings;
+        type State = bool;
+
+        fn openapi() -> utoipa::openapi::OpenApi {
+            OpenApiBuilder::new().build()
+        }
+
+        fn routes() -> OpenApiRouter<bool> {
+            OpenApiRouter::new()
+        }
+
+        fn migrator() -> Option<&'static Migrator> {
+            None
+        }
+
+        async fn build(kit: &mut Kit, _: &NoDatabaseSettings) -> anyhow::Result<bool> {
+            Ok(kit.pool().is_err())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_service_without_a_database_gets_no_pool_and_is_ready_on_redis_alone() {
+        let env = TestEnv::new().await;
+        // Nothing listens there: a service that tried Postgres would not be ready.
+        let common = env.common("catalog-service", "postgres://postgres@127.0.0.1:1/none");
+
+        let app = spawn::<NoDatabase>(NoDatabaseSettings(common)).await;
+
+        assert!(app.state, "the kit gave it no pool");
+        let response = reqwest::get(app.url("/health/ready")).await.unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body, json!({"status": "ok", "checks": {"redis": "ok"}}));
+    }
+}

@@ -146,6 +146,18 @@ impl TestApp {
             .expect("counting")
     }
 
+    /// A verifier of this service's tokens, as other services build one:
+    /// from its published JWKS.
+    pub fn verifier(&self) -> platform::auth::TokenVerifier {
+        platform::auth::TokenVerifier::remote(
+            ISSUER,
+            AUDIENCE,
+            &self.url("/.well-known/jwks.json"),
+            "storefront-test/0",
+        )
+        .expect("a verifier")
+    }
+
     pub fn metrics(&self) -> Arc<platform::metrics::Metrics> {
         self.state.metrics.clone()
     }

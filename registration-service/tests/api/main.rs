@@ -5,6 +5,7 @@ mod faults;
 mod health;
 mod helpers;
 mod lockout;
+mod refresh;
 mod register;
 mod tls;
 mod token;

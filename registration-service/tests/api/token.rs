@@ -1,6 +1,6 @@
 use base64::{engine::general_purpose::URL_SAFE_NO_PAD, Engine};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use platform::auth::{Claims, Role, SigningKeys, TokenVerifier};
+use platform::auth::{Claims, Role, SigningKeys};
 use serde_json::{json, Value};
 
 use crate::helpers::{
@@ -55,13 +55,7 @@ async fn the_right_password_gives_a_token_that_verifies_against_the_published_jw
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["token_type"], "Bearer");
     assert_eq!(body["expires_in"], 900);
-    let verifier = TokenVerifier::remote(
-        ISSUER,
-        AUDIENCE,
-        &app.url("/.well-known/jwks.json"),
-        "storefront-test/0",
-    )
-    .unwrap();
+    let verifier = app.verifier();
     let claims = verifier
         .verify(body["access_token"].as_str().unwrap())
         .await
