@@ -251,3 +251,60 @@ impl IntoResponse for ApiError {
         res
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_stored_problem_is_the_document_the_response_carries() {
+        let error = ApiError::validation("email", "is not a valid email address");
+        let problem = error.problem();
+
+        let response = error.into_response();
+
+        assert_eq!(response.status().as_u16(), problem.status);
+        assert_eq!(problem.status, 422);
+        assert_eq!(
+            problem.detail.as_deref(),
+            Some("email: is not a valid email address")
+        );
+        assert_eq!(
+            problem.errors,
+            [FieldError::new("email", "is not a valid email address")]
+        );
+    }
+
+    #[test]
+    fn headers_beyond_the_document_are_added_to_the_response_only() {
+        let unauthorized = ApiError::Unauthorized("no token".to_owned()).into_response();
+        let limited = ApiError::TooManyRequests {
+            retry_after_secs: 0,
+        }
+        .into_response();
+
+        assert_eq!(unauthorized.headers()[header::WWW_AUTHENTICATE], "Bearer");
+        assert_eq!(limited.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(
+            limited.headers()[header::CONTENT_TYPE],
+            PROBLEM_JSON,
+            "still a problem document"
+        );
+    }
+
+    #[test]
+    fn an_unexpected_error_keeps_its_cause_out_of_the_document() {
+        let error = ApiError::Unexpected(anyhow::anyhow!("connection to 10.0.0.7 refused"));
+
+        let problem = error.problem();
+        let response = error.into_response();
+
+        assert_eq!(problem.status, 500);
+        assert!(!problem.detail.unwrap().contains("10.0.0.7"));
+        let cause = response.extensions().get::<InternalErrorCause>().unwrap();
+        assert!(
+            cause.0.contains("10.0.0.7"),
+            "the cause is kept for the log"
+        );
+    }
+}

@@ -4,7 +4,7 @@
 //! first request still runs is a 409; a request that was answered with 202 is
 //! not final, and a replay shows the resource's current state.
 //!
-//! The table is `platform/sql/idempotency_keys.sql`, copied into the
+//! The table is `platform/sql/idempotency_keys.sql`, linked into the
 //! migrations of each service that takes the header.
 
 use std::time::Duration;
@@ -16,7 +16,7 @@ use uuid::Uuid;
 
 use crate::error::ApiError;
 
-/// The canonical SQL each service taking `Idempotency-Key` copies into its migrations.
+/// The canonical SQL each service taking `Idempotency-Key` links into its migrations.
 pub const CANONICAL_SQL: &str = include_str!("../sql/idempotency_keys.sql");
 
 pub const HEADER: &str = "idempotency-key";

@@ -73,11 +73,77 @@ impl Envelope {
     pub fn payload<P: Payload>(&self) -> anyhow::Result<P> {
         anyhow::ensure!(
             self.is::<P>(),
-            "a {} event is not a {}",
+            "{} {} is not {}",
             self.event_type,
+            self.id,
             P::TYPE
         );
         serde_json::from_value(self.data.clone())
             .map_err(|e| anyhow::anyhow!("{} {} has an unexpected payload: {e}", P::TYPE, self.id))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use payloads::{OrderFailed, StockLow};
+
+    fn envelope(event: &NewEvent) -> Envelope {
+        Envelope {
+            id: Uuid::now_v7(),
+            event_type: event.event_type.to_owned(),
+            version: event.version,
+            source: "inventory-service".to_owned(),
+            occurred_at: OffsetDateTime::now_utc(),
+            aggregate_id: event.aggregate_id.clone(),
+            sequence: event.sequence,
+            correlation_id: event.correlation_id.clone(),
+            data: event.data.clone(),
+        }
+    }
+
+    #[test]
+    fn a_payload_travels_as_its_type_and_version_and_reads_back_as_itself() {
+        let low = StockLow {
+            sku: "MUG-BLUE-350".to_owned(),
+            available: 3,
+            low_stock_threshold: 5,
+        };
+
+        let event = NewEvent::new(&low, "MUG-BLUE-350", 7, Some(String::new()));
+
+        assert_eq!(event.event_type, "inventory.stock_low");
+        assert_eq!(event.version, 1);
+        assert_eq!(event.correlation_id, None, "an empty request id is none");
+        assert_eq!(
+            event.data,
+            json!({"sku": "MUG-BLUE-350", "available": 3, "low_stock_threshold": 5})
+        );
+        assert_eq!(envelope(&event).payload::<StockLow>().unwrap(), low);
+    }
+
+    #[test]
+    fn reading_an_event_as_another_type_or_a_broken_payload_is_an_error() {
+        let low = StockLow {
+            sku: "MUG-BLUE-350".to_owned(),
+            available: 3,
+            low_stock_threshold: 5,
+        };
+        let mut stock_low = envelope(&NewEvent::new(&low, "MUG-BLUE-350", 1, None));
+
+        assert!(!stock_low.is::<OrderFailed>());
+        let wrong_type = stock_low.payload::<OrderFailed>().unwrap_err();
+        assert!(
+            wrong_type.to_string().contains("is not order.failed"),
+            "{wrong_type}"
+        );
+        stock_low.data = json!({"sku": "MUG-BLUE-350"});
+        let broken = stock_low.payload::<StockLow>().unwrap_err();
+        assert!(
+            broken.to_string().contains("unexpected payload"),
+            "{broken}"
+        );
     }
 }

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::events::NewEvent;
 
-/// The canonical outbox/inbox SQL each service copies into its migrations.
+/// The canonical outbox/inbox SQL each service links into its migrations.
 pub const CANONICAL_SQL: &str = include_str!("../../sql/outbox_inbox.sql");
 /// The canonical migration that adds parking (`parked_at`).
 pub const CANONICAL_PARKING_SQL: &str = include_str!("../../sql/outbox_parking.sql");

@@ -1,6 +1,7 @@
 //! The checks every service's `contract` test runs: the committed
 //! `openapi.json` is the code's, and the migrations the services share are
-//! byte for byte the canonical copies in platform/sql.
+//! links to the canonical files in platform/sql (one text, so no copy can
+//! drift; sqlx embeds what the link points to).
 
 use std::path::Path;
 
@@ -33,8 +34,9 @@ pub fn check_openapi<S: Service>(manifest_dir: &str) {
     );
 }
 
-/// Checks every shared migration in `<manifest_dir>/migrations` against
-/// its canonical copy, and that each of `required` is there.
+/// Checks that every shared migration in `<manifest_dir>/migrations` is a
+/// link to its canonical file with the canonical text, and that each of
+/// `required` is there.
 pub fn check_shared_migrations(manifest_dir: &str, required: &[&str]) {
     let dir = Path::new(manifest_dir).join("migrations");
     let mut found = Vec::new();
@@ -43,11 +45,16 @@ pub fn check_shared_migrations(manifest_dir: &str, required: &[&str]) {
         let file = path.file_name().unwrap().to_string_lossy().into_owned();
         for (name, canonical) in SHARED_MIGRATIONS {
             if file.ends_with(&format!("_{name}")) {
-                let copy = std::fs::read_to_string(&path).expect("reading a migration");
-                assert!(
-                    copy == *canonical,
-                    "{file} drifted from platform/sql/{name}: copy the canonical text into a new migration"
+                let link = std::fs::read_link(&path).unwrap_or_else(|_| {
+                    panic!("{file} must be a link to ../../platform/sql/{name}, not a copy")
+                });
+                assert_eq!(
+                    link,
+                    Path::new("../../platform/sql").join(name),
+                    "{file} links elsewhere"
                 );
+                let text = std::fs::read_to_string(&path).expect("reading a migration");
+                assert!(text == *canonical, "{file} is not the canonical text");
                 found.push(*name);
             }
         }
