@@ -78,7 +78,8 @@ impl Envelope {
             self.id,
             P::TYPE
         );
-        serde_json::from_value(self.data.clone())
+        // Read from the borrowed value: no copy of the payload per message.
+        P::deserialize(&self.data)
             .map_err(|e| anyhow::anyhow!("{} {} has an unexpected payload: {e}", P::TYPE, self.id))
     }
 }
