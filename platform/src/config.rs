@@ -101,6 +101,15 @@ pub struct DatabaseSettings {
 }
 
 impl DatabaseSettings {
+    /// A service with no database (its manifest entry has none) never connects.
+    pub fn none() -> Self {
+        Self {
+            url: SecretString::from(String::new()),
+            max_connections: 0,
+            acquire_timeout: Duration::ZERO,
+        }
+    }
+
     pub fn from_env(default_database: &str) -> anyhow::Result<Self> {
         let default_url = format!("postgres://postgres@127.0.0.1:5432/{default_database}");
         Ok(Self {
@@ -228,7 +237,10 @@ impl CommonSettings {
         Ok(Self {
             service_name,
             http: HttpSettings::from_env(entry.port).context("reading HTTP settings")?,
-            database: DatabaseSettings::from_env(&entry.database)?,
+            database: match &entry.database {
+                Some(database) => DatabaseSettings::from_env(database)?,
+                None => DatabaseSettings::none(),
+            },
             redis: RedisSettings::from_env(service_name),
             aws: AwsSettings::from_env(),
             jwt: JwtSettings::from_env("http://127.0.0.1:8081"),

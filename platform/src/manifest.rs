@@ -43,8 +43,14 @@ pub struct ServiceEntry {
     #[serde(rename = "crate")]
     pub crate_name: String,
     pub port: u16,
-    pub database: String,
+    /// The service's own Postgres database; none for the web shop, which
+    /// keeps its sessions in Redis.
+    #[serde(default)]
+    pub database: Option<String>,
     pub paths: Vec<String>,
+    /// The load balancer's default action: the web shop's pages.
+    #[serde(default)]
+    pub default_route: bool,
     #[serde(default)]
     pub queue_consumer: Option<QueueConsumer>,
     #[serde(default)]
@@ -117,12 +123,12 @@ impl Manifest {
         };
         names.extend(extra(&self.common));
         names.extend(extra(&service.settings));
-        names
+        service.without_unused(names)
     }
 
     /// What every deployment shape sets (environment and secrets).
     pub fn required(&self, service: &ServiceEntry) -> BTreeSet<String> {
-        [&self.common, &service.settings]
+        let names = [&self.common, &service.settings]
             .into_iter()
             .flat_map(|n| {
                 n.environment
@@ -131,7 +137,8 @@ impl Manifest {
                     .chain(&n.operator_secrets)
             })
             .cloned()
-            .collect()
+            .collect();
+        service.without_unused(names)
     }
 
     /// Every name `Settings::from_env` of `service` reads.
@@ -141,7 +148,7 @@ impl Manifest {
         for n in [&self.common, &service.settings] {
             names.extend(n.optional.iter().cloned());
         }
-        names
+        service.without_unused(names)
     }
 
     /// Names read by libraries rather than by `Settings`, which a shape may set.
@@ -150,7 +157,22 @@ impl Manifest {
     }
 }
 
+/// The common settings only a service with a database reads.
+pub const DATABASE_SETTINGS: [&str; 3] = [
+    "DATABASE_URL",
+    "DATABASE_MAX_CONNECTIONS",
+    "DATABASE_ACQUIRE_TIMEOUT_SECS",
+];
+
 impl ServiceEntry {
+    /// `names` without the database's settings when the service has none.
+    fn without_unused(&self, mut names: BTreeSet<String>) -> BTreeSet<String> {
+        if self.database.is_none() {
+            names.retain(|n| !DATABASE_SETTINGS.contains(&n.as_str()));
+        }
+        names
+    }
+
     /// Where the service listens on this machine (`cargo xtask dev`, tests).
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)

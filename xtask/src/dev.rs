@@ -32,10 +32,10 @@ async fn dev() -> anyhow::Result<()> {
     let moto = start_or_reuse_moto()?;
     let moto_url = moto::endpoint_url(MOTO_PORT);
 
-    for service in services() {
-        platform::db::ensure_database(&backends.database_url, &service.database)
+    for database in services().iter().filter_map(|s| s.database.as_deref()) {
+        platform::db::ensure_database(&backends.database_url, database)
             .await
-            .with_context(|| format!("creating database `{}`", service.database))?;
+            .with_context(|| format!("creating database `{database}`"))?;
     }
     let aws = platform::config::AwsSettings {
         region: AWS_REGION.to_owned(),

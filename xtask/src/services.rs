@@ -120,10 +120,10 @@ impl ServiceEnv<'_> {
         };
         Ok(match name {
             "PORT" => Some(port_of(service).to_string()),
-            "DATABASE_URL" => Some(net::with_database(
-                &self.backends.database_url,
-                &service.database,
-            )?),
+            "DATABASE_URL" => match &service.database {
+                Some(database) => Some(net::with_database(&self.backends.database_url, database)?),
+                None => None,
+            },
             "REDIS_URL" => Some(self.backends.redis_url.clone()),
             "REDIS_KEY_PREFIX" => Some(service.name.clone()),
             "AWS_REGION" | "AWS_ENDPOINT_URL" => aws_value(name),

@@ -201,7 +201,8 @@ fn aws_value(service: &ServiceEntry, name: &str, manifest: &Manifest) -> String 
         "PORT" => service.port.to_string(),
         "DATABASE_URL" => format!(
             "postgres://{0}_service:secret@db.internal:5432/{1}?sslmode=verify-full&sslrootcert=/etc/ssl/certs/rds-global-bundle.pem",
-            service.name, service.database
+            service.name,
+            service.database.as_deref().unwrap_or_default()
         ),
         "REDIS_URL" => format!("rediss://{}:secret@cache.internal:6379", service.name),
         "REDIS_KEY_PREFIX" => service.name.clone(),

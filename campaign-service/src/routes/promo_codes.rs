@@ -5,7 +5,7 @@ use axum::{
     extract::{Path, State},
     http::StatusCode,
 };
-use platform::{auth::ServiceCaller, ApiError, FieldError, Json, Problem};
+use platform::{auth::ServiceCaller, ApiError, FieldError, Json, Problem, Query};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -63,33 +63,63 @@ pub struct PromoCodeCheck {
     pub starts_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
     pub ends_at: OffsetDateTime,
+    /// With `subtotal_cents` in the query: what the code would take off that
+    /// subtotal now (0 when it does not apply or the subtotal is below the minimum).
+    pub discount_cents: Option<i64>,
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct CheckQuery {
+    /// A cart's subtotal, in minor units: the answer then says the discount on it.
+    #[param(minimum = 0)]
+    pub subtotal_cents: Option<i64>,
 }
 
 /// Check a promo code before checkout
 #[utoipa::path(
     get, path = "/promo-codes/{code}", tag = "promo-codes",
+    params(CheckQuery),
     responses(
         (status = 200, description = "What the code gives and whether it applies now", body = PromoCodeCheck),
+        (status = 400, description = "A subtotal that is not a number of minor units", body = platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such code", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A negative subtotal", body = platform::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn check(
     State(state): State<AppState>,
     Path(code): Path<String>,
+    Query(query): Query<CheckQuery>,
 ) -> Result<Json<PromoCodeCheck>, ApiError> {
+    if query.subtotal_cents.is_some_and(|s| s < 0) {
+        return Err(ApiError::validation("subtotal_cents", "must be 0 or more"));
+    }
     let code = parse_code(&code)?;
     let mut conn = state.pool.acquire().await?;
     let row = promo_codes::find_for_update(&mut conn, code.as_ref(), false)
         .await?
         .ok_or(ApiError::NotFound)?;
     let reason = unavailable_reason(&row, OffsetDateTime::now_utc());
+    let min_order_cents = row.min_order_cents.unwrap_or_default();
+    let discount = query.subtotal_cents.map(|subtotal| {
+        match reason.is_none()
+            && subtotal >= min_order_cents
+            && row.currency == *state.shop_currency
+        {
+            true => discount_cents(&row.offer(), subtotal),
+            false => 0,
+        }
+    });
     Ok(Json(PromoCodeCheck {
         code: code.to_string(),
         applies: reason.is_none(),
         reason: reason.map(str::to_owned),
         campaign_id: row.id,
         offer: row.offer().to_request(),
-        min_order_cents: row.min_order_cents.unwrap_or_default(),
+        min_order_cents,
+        discount_cents: discount,
         per_customer_limit: row.per_customer_limit,
         campaign_name: row.name,
         currency: row.currency,

@@ -3,7 +3,7 @@
 use std::{sync::Arc, time::Instant};
 
 use bytes::Bytes;
-use http::{header, HeaderValue, Method, StatusCode};
+use http::{header, HeaderName, HeaderValue, Method, StatusCode};
 use serde::Serialize;
 use tracing::Instrument;
 
@@ -25,7 +25,9 @@ pub struct ServiceClient {
 struct Inner {
     dependency: &'static str,
     base_url: String,
-    tokens: Arc<TokenSource>,
+    /// The service's own token source; `None` for a client that only ever
+    /// calls on behalf of its callers ([`ServiceClient::for_callers`]).
+    tokens: Option<Arc<TokenSource>>,
     settings: ClientSettings,
     metrics: Arc<ClientMetrics>,
     breaker: Breaker,
@@ -49,13 +51,45 @@ impl ServiceClient {
         settings: ClientSettings,
         metrics: Arc<ClientMetrics>,
     ) -> Self {
+        let user_agent = tokens.user_agent().to_owned();
+        Self::build(
+            dependency,
+            base_url,
+            Some(tokens),
+            &user_agent,
+            settings,
+            metrics,
+        )
+    }
+
+    /// A client with no identity of its own: a call carries the caller's
+    /// token ([`Call::on_behalf_of`]) or none. The web shop calls the
+    /// services this way, as the shopper (docs/architecture.md, "The web shop").
+    pub fn for_callers(
+        dependency: &'static str,
+        base_url: &str,
+        user_agent: &str,
+        settings: ClientSettings,
+        metrics: Arc<ClientMetrics>,
+    ) -> Self {
+        Self::build(dependency, base_url, None, user_agent, settings, metrics)
+    }
+
+    fn build(
+        dependency: &'static str,
+        base_url: &str,
+        tokens: Option<Arc<TokenSource>>,
+        user_agent: &str,
+        settings: ClientSettings,
+        metrics: Arc<ClientMetrics>,
+    ) -> Self {
         let breaker = Breaker::new(
             dependency,
             settings.breaker_failure_threshold,
             settings.breaker_open_for,
             metrics.clone(),
         );
-        let http = http_client(&settings, tokens.user_agent());
+        let http = http_client(&settings, user_agent);
         Self {
             inner: Arc::new(Inner {
                 dependency,
@@ -87,6 +121,9 @@ impl ServiceClient {
             body: None,
             idempotent: false,
             request_id: None,
+            caller_token: None,
+            forwarded_for: None,
+            headers: Vec::new(),
         }
     }
 }
@@ -99,6 +136,9 @@ pub struct Call<'a> {
     body: Option<Result<Bytes, String>>,
     idempotent: bool,
     request_id: Option<HeaderValue>,
+    caller_token: Option<String>,
+    forwarded_for: Option<HeaderValue>,
+    headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// How a call ended without a response for the caller.
@@ -131,6 +171,28 @@ impl Call<'_> {
         self.request_id = (!id.is_empty())
             .then(|| HeaderValue::from_str(id).ok())
             .flatten();
+        self
+    }
+
+    /// Sends the caller's own access token instead of the service's. A 401
+    /// is then the caller's answer, handed over without a retry.
+    pub fn on_behalf_of(mut self, access_token: Option<&str>) -> Self {
+        self.caller_token = access_token.map(str::to_owned);
+        self
+    }
+
+    /// Sent as the whole of `X-Forwarded-For`: the address of the client this
+    /// call is made for, which the service trusts as one proxy hop.
+    pub fn forwarded_for(mut self, client_address: &str) -> Self {
+        self.forwarded_for = HeaderValue::from_str(client_address).ok();
+        self
+    }
+
+    /// One more header (`Idempotency-Key`); a value that cannot be sent is dropped.
+    pub fn header(mut self, name: &'static str, value: &str) -> Self {
+        if let Ok(value) = HeaderValue::from_str(value) {
+            self.headers.push((HeaderName::from_static(name), value));
+        }
         self
     }
 
@@ -182,25 +244,39 @@ impl Call<'_> {
         let mut retries = 0;
         let mut reauthorised = false;
         loop {
-            let token = client.tokens.token().await.map_err(|err| {
-                client.metrics.record(dependency, outcome::NO_TOKEN);
-                Ended::NoToken(err)
-            })?;
+            let token = match (&self.caller_token, &client.tokens) {
+                (Some(token), _) => Some(token.clone()),
+                (None, Some(tokens)) => Some(tokens.token().await.map_err(|err| {
+                    client.metrics.record(dependency, outcome::NO_TOKEN);
+                    Ended::NoToken(err)
+                })?),
+                (None, None) => None,
+            };
             let started = Instant::now();
-            let result = self.attempt(&token, body.clone()).await;
+            let result = self.attempt(token.as_deref(), body.clone()).await;
             client
                 .metrics
                 .observe_latency(dependency, started.elapsed().as_secs_f64());
+            // Only the service's own token is refreshed on a 401.
+            let service_token = match (&client.tokens, &token) {
+                (Some(tokens), Some(token)) if self.caller_token.is_none() => Some((tokens, token)),
+                _ => None,
+            };
             let (detail, retryable) = match result {
-                Ok((StatusCode::UNAUTHORIZED, _)) if !reauthorised => {
-                    client.tokens.invalidate_if_current(&token);
+                Ok((StatusCode::UNAUTHORIZED, _)) if !reauthorised && service_token.is_some() => {
+                    if let Some((tokens, token)) = service_token {
+                        tokens.invalidate_if_current(token);
+                    }
                     reauthorised = true;
                     client.metrics.record(dependency, outcome::REAUTH);
                     tracing::debug!("401: retrying once with a fresh service token");
                     continue;
                 }
+                // A 429 to a client calling for its callers is about the
+                // caller (a rate limit per shopper), so it is handed over.
                 Ok((status, body))
-                    if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS =>
+                    if status.is_server_error()
+                        || (status == StatusCode::TOO_MANY_REQUESTS && client.tokens.is_some()) =>
                 {
                     let retryable = matches!(status.as_u16(), 429 | 502..=504);
                     (format!("status {status}: {}", snippet(&body)), retryable)
@@ -237,15 +313,23 @@ impl Call<'_> {
 
     async fn attempt(
         &self,
-        token: &str,
+        token: Option<&str>,
         body: Option<Bytes>,
     ) -> Result<(StatusCode, Bytes), reqwest::Error> {
         let mut request = self
             .client
             .http
             .request(self.method.clone(), &self.url)
-            .bearer_auth(token)
             .header(header::ACCEPT, "application/json");
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(address) = &self.forwarded_for {
+            request = request.header("x-forwarded-for", address.clone());
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name.clone(), value.clone());
+        }
         if let Some(body) = body {
             request = request
                 .header(header::CONTENT_TYPE, "application/json")

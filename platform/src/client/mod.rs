@@ -94,7 +94,8 @@ impl From<ClientError> for ApiError {
 }
 
 /// A response the caller interprets: 2xx, 3xx, and 4xx other than 401 and 429
-/// (a 401 that persists after a fresh token is handed over too).
+/// (a 401 that persists after a fresh token is handed over too). A client
+/// made with [`ServiceClient::for_callers`] hands over 401 and 429 as they come.
 #[derive(Debug, Clone)]
 pub struct ClientResponse {
     pub status: http::StatusCode,

@@ -32,6 +32,28 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// errors, timeout, a panicking handler answered as a 500 (not a dropped
 /// connection) and body size limit.
 pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metrics>) -> Router {
+    apply_layers_for(router, settings, metrics, Surface::Api)
+}
+
+/// What a service answers people with: a JSON API or HTML pages.
+#[derive(Debug, Clone, Copy)]
+pub enum Surface {
+    /// problem+json errors and a Swagger UI at `/docs/<name>/`.
+    Api,
+    /// The web shop: every error a page of its own (`error_page(status)`),
+    /// unknown paths included, and no Swagger UI.
+    Pages {
+        error_page: fn(StatusCode) -> Response,
+    },
+}
+
+/// [`apply_layers`] for a service of either [`Surface`].
+pub fn apply_layers_for(
+    router: Router,
+    settings: &HttpSettings,
+    metrics: Arc<Metrics>,
+    surface: Surface,
+) -> Router {
     let request_id = HeaderName::from_static(REQUEST_ID_HEADER);
     let timeout = settings.request_timeout;
     let cors = CorsLayer::new()
@@ -39,7 +61,13 @@ pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metric
         .allow_methods(Any)
         .allow_headers(Any)
         .expose_headers([request_id.clone(), header::RETRY_AFTER]);
-    router.fallback(fallback).layer(
+    let router = match surface {
+        Surface::Api => router.fallback(fallback),
+        Surface::Pages { error_page } => {
+            router.fallback(move || async move { error_page(StatusCode::NOT_FOUND) })
+        }
+    };
+    router.layer(
         ServiceBuilder::new()
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(
@@ -63,7 +91,16 @@ pub fn apply_layers(router: Router, settings: &HttpSettings, metrics: Arc<Metric
             .layer(Extension(TrustedProxyHops(settings.trusted_proxy_hops)))
             .layer(middleware::from_fn_with_state(metrics, record_metrics))
             .layer(middleware::from_fn(log_internal_errors))
-            .layer(middleware::from_fn(problem_for_bare_errors))
+            .layer(middleware::from_fn(
+                move |req: Request, next: Next| async move {
+                    match surface {
+                        Surface::Api => problem_for_bare_errors(req, next).await,
+                        Surface::Pages { error_page } => {
+                            page_for_errors(req, next, error_page).await
+                        }
+                    }
+                },
+            ))
             .layer(middleware::from_fn(
                 move |req: Request, next: Next| async move {
                     match tokio::time::timeout(timeout, next.run(req)).await {
@@ -140,6 +177,35 @@ async fn log_internal_errors(req: Request, next: Next) -> Response {
 
 /// Turns axum's own error answers (empty or plain-text 404, 405, 413, path
 /// and query rejections) into problem+json, keeping their message for 4xx.
+/// An error that is not already a page (a timeout, a panic, a 405 or a
+/// rejected form from axum) becomes the service's error page, keeping its headers.
+async fn page_for_errors(
+    req: Request,
+    next: Next,
+    error_page: fn(StatusCode) -> Response,
+) -> Response {
+    let res = next.run(req).await;
+    let status = res.status();
+    // Bare errors and problems; pages and health's JSON pass as they are.
+    let is_bare_or_problem = res
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_none_or(|v| v.starts_with("application/problem+json") || v.starts_with("text/plain"));
+    if !(status.is_client_error() || status.is_server_error()) || !is_bare_or_problem {
+        return res;
+    }
+    let (parts, _) = res.into_parts();
+    let mut page = error_page(status);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    page.extensions_mut().extend(parts.extensions);
+    page
+}
+
 async fn problem_for_bare_errors(req: Request, next: Next) -> Response {
     let res = next.run(req).await;
     let status = res.status();

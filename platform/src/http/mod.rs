@@ -6,7 +6,7 @@ mod layers;
 
 pub use client_ip::{ClientIp, TrustedProxyHops};
 pub use health::{health_router, HealthState};
-pub use layers::{apply_layers, fallback, REQUEST_ID_HEADER};
+pub use layers::{apply_layers, apply_layers_for, fallback, Surface, REQUEST_ID_HEADER};
 
 mod service;
 pub use service::service_router;

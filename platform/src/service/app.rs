@@ -157,11 +157,12 @@ impl<S: Service> Application<S> {
             .name
             .as_str();
         let router = service_router(
-            api.with_state(state.clone()),
+            S::wrap(api.with_state(state.clone()), &state),
             doc,
             docs_name,
             health,
             &kit.common.http,
+            S::SURFACE,
         );
         Ok(Self {
             server: kit.server,

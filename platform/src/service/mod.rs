@@ -38,12 +38,22 @@ pub trait Service: 'static {
     /// service's `state.rs`, so no route imports the module that builds it.
     type State: Clone + Send + Sync + 'static;
 
+    /// A JSON API (the default) or the web shop's pages.
+    const SURFACE: crate::http::Surface = crate::http::Surface::Api;
+
     /// The document's info, tags and security schemes (`ApiDoc::openapi()`);
     /// the paths come from [`Service::routes`].
     fn openapi() -> utoipa::openapi::OpenApi;
 
     /// The API routes, with their OpenAPI operations.
     fn routes() -> OpenApiRouter<Self::State>;
+
+    /// Middleware of the service's own around its routes, given its state
+    /// (the web shop's sessions and CSRF check); the kit's layers wrap it.
+    fn wrap(routes: axum::Router, state: &Self::State) -> axum::Router {
+        let _ = state;
+        routes
+    }
 
     /// The service's migrations; `None` for a service with no database of
     /// its own (its readiness is then its Redis).

@@ -6,8 +6,9 @@ use sqlx::{Connection, PgConnection};
 
 use crate::services::Service;
 
-pub(super) fn database(service: &Service) -> String {
-    format!("bench_{}", service.database)
+/// The run's database for `service`; none for a service without one.
+pub(super) fn database(service: &Service) -> Option<String> {
+    service.database.as_ref().map(|db| format!("bench_{db}"))
 }
 
 pub(super) async fn recreate_database(admin_url: &str, name: &str) -> anyhow::Result<()> {

@@ -38,11 +38,13 @@ impl Platform<'_> {
             order_secret_hash: &self.order_secret_hash,
         };
         let mut cmd = env.command_at(service, self.bin_dir, &|s| self.ports[s.name.as_str()])?;
+        if let Some(database) = database(service) {
+            cmd.env(
+                "DATABASE_URL",
+                net::with_database(&self.backends.database_url, &database)?,
+            );
+        }
         cmd.env(
-            "DATABASE_URL",
-            net::with_database(&self.backends.database_url, &database(service))?,
-        )
-        .env(
             "REDIS_KEY_PREFIX",
             format!("bench-{}-{}", self.run_id, service.name),
         )

@@ -48,8 +48,8 @@ pub(super) async fn bench(
         "Run {run_id}: services, logs and data in {}",
         run_dir.display()
     );
-    for service in services() {
-        recreate_database(&backends.database_url, &database(service)).await?;
+    for database in services().iter().filter_map(database) {
+        recreate_database(&backends.database_url, &database).await?;
     }
     let aws = platform::config::AwsSettings {
         region: AWS_REGION.to_owned(),
@@ -88,9 +88,9 @@ pub(super) async fn bench(
     let outcome = platform.run_scenarios(plan).await;
     platform.stop_all().await;
     platform.generator("cleanup").status().ok();
-    for service in services() {
-        if let Err(e) = drop_database(&backends.database_url, &database(service)).await {
-            println!("could not drop {}: {e:#}", database(service));
+    for database in services().iter().filter_map(database) {
+        if let Err(e) = drop_database(&backends.database_url, &database).await {
+            println!("could not drop {database}: {e:#}");
         }
     }
     drop(moto);
@@ -169,7 +169,9 @@ impl Platform<'_> {
                 service.name.clone(),
                 json!({
                     "url": self.url(service),
-                    "database_url": net::with_database(&self.backends.database_url, &database(service))?,
+                    "database_url": database(service)
+                        .map(|db| net::with_database(&self.backends.database_url, &db))
+                        .transpose()?,
                     "redis_key_prefix": format!("bench-{}-{}", self.run_id, service.name),
                     "ready_ms": running.ready_ms,
                     "idle_rss_kib": running.child.id().map_or(0, rss_kib),

@@ -1,0 +1,118 @@
+//! Sign in, sign up and the account page.
+
+use maud::{html, Markup};
+
+use super::{csrf_field, field_error, layout, Chrome};
+use crate::api::{types::Customer, Problem};
+
+#[derive(Debug, Default, Clone)]
+pub struct SignUpValues {
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub marketing_opt_in: bool,
+}
+
+pub fn sign_in(chrome: &Chrome, next: &str, email: &str, error: Option<&str>) -> Markup {
+    let sign_up = format!(
+        "/sign-up?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
+    layout(
+        "Sign in",
+        chrome,
+        html! {
+            section.narrow {
+                h1 { "Sign in" }
+                @if let Some(error) = error { p.form-error role="alert" { (error) } }
+                form.stacked action="/sign-in" method="post" {
+                    (csrf_field(&chrome.csrf))
+                    input type="hidden" name="next" value=(next);
+                    label for="email" { "Email" }
+                    input #email type="email" name="email" value=(email) autocomplete="email" required;
+                    label for="password" { "Password" }
+                    input #password type="password" name="password" autocomplete="current-password" required;
+                    button.primary type="submit" { "Sign in" }
+                }
+                p { "New here? " a href=(sign_up) { "Create an account" } }
+            }
+        },
+    )
+}
+
+pub fn sign_up(
+    chrome: &Chrome,
+    next: &str,
+    values: &SignUpValues,
+    problem: Option<&Problem>,
+) -> Markup {
+    let field = |name: &str| problem.and_then(|p| p.field(name));
+    let general = problem
+        .filter(|p| p.errors.is_empty())
+        .map(|p| match p.status {
+            409 => "An account with this email already exists. Sign in instead.".to_owned(),
+            429 => "Too many sign-ups from your address. Please wait a minute.".to_owned(),
+            _ => p.message().to_owned(),
+        });
+    let sign_in = format!(
+        "/sign-in?next={}",
+        url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>()
+    );
+    let invalid = |name: &str| {
+        if field(name).is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
+    layout(
+        "Create an account",
+        chrome,
+        html! {
+            section.narrow {
+                h1 { "Create an account" }
+                @if let Some(general) = general { p.form-error role="alert" { (general) } }
+                form.stacked action="/sign-up" method="post" novalidate {
+                    (csrf_field(&chrome.csrf))
+                    input type="hidden" name="next" value=(next);
+                    label for="first_name" { "First name" }
+                    input #first_name name="first_name" value=(values.first_name) autocomplete="given-name" required aria-invalid=(invalid("first_name"));
+                    (field_error(field("first_name"), "first_name"))
+                    label for="last_name" { "Last name" }
+                    input #last_name name="last_name" value=(values.last_name) autocomplete="family-name" required aria-invalid=(invalid("last_name"));
+                    (field_error(field("last_name"), "last_name"))
+                    label for="email" { "Email" }
+                    input #email type="email" name="email" value=(values.email) autocomplete="email" required aria-invalid=(invalid("email"));
+                    (field_error(field("email"), "email"))
+                    label for="password" { "Password (at least 10 characters)" }
+                    input #password type="password" name="password" autocomplete="new-password" required aria-invalid=(invalid("password"));
+                    (field_error(field("password"), "password"))
+                    label.check {
+                        input type="checkbox" name="marketing_opt_in" checked[values.marketing_opt_in];
+                        " Email me offers and news (you can stop them at any time)"
+                    }
+                    button.primary type="submit" { "Create account" }
+                }
+                p { "Already have an account? " a href=(sign_in) { "Sign in" } }
+            }
+        },
+    )
+}
+
+pub fn account(chrome: &Chrome, customer: &Customer) -> Markup {
+    layout(
+        "Your account",
+        chrome,
+        html! {
+            section.narrow {
+                h1 { "Your account" }
+                dl.facts {
+                    dt { "Name" } dd { (customer.first_name) " " (customer.last_name) }
+                    dt { "Email" } dd { (customer.email) }
+                    dt { "Offers by email" } dd { @if customer.marketing_opt_in { "Yes" } @else { "No" } }
+                }
+                p { a href="/account/orders" { "Your orders" } }
+            }
+        },
+    )
+}
