@@ -55,15 +55,23 @@ SERVICES = {s["name"]: s for s in MANIFEST["services"]}
 COMMON = MANIFEST["common"]
 
 
+# The common settings only a service with a database is given.
+DATABASE_SETTINGS = ["DATABASE_URL", "DATABASE_MAX_CONNECTIONS", "DATABASE_ACQUIRE_TIMEOUT_SECS"]
+
+
+def without_unused(service: dict, names: list[str]) -> list[str]:
+    return [n for n in names if service.get("database") or n not in DATABASE_SETTINGS]
+
+
 def environment_names(service: dict) -> list[str]:
     """The plain settings a service gets in AWS: `environment` and `aws`, common and its own."""
     names = COMMON.get("environment", []) + COMMON.get("aws", []) + service.get("environment", []) + service.get("aws", [])
-    return list(dict.fromkeys(names))
+    return without_unused(service, list(dict.fromkeys(names)))
 
 
 def secret_names(service: dict) -> list[str]:
     """The settings Terraform generates into the service's runtime secret."""
-    return list(dict.fromkeys(COMMON.get("secrets", []) + service.get("secrets", [])))
+    return without_unused(service, list(dict.fromkeys(COMMON.get("secrets", []) + service.get("secrets", []))))
 
 # Arguments of a module block that are meta-arguments, not variables.
 META_ARGS = {"source", "version", "for_each", "count", "depends_on", "providers"}
@@ -300,6 +308,8 @@ def object_entries(expr: str) -> dict[str, str]:
 def check_manifest(checks: Checks) -> None:
     names = [s.get("name") for s in MANIFEST["services"]]
     checks.check("services.yaml: service names are unique", len(names) == len(set(names)), str(names))
+    defaults = [s.get("name") for s in MANIFEST["services"] if s.get("default_route")]
+    checks.check("services.yaml: one service is the default route (the web shop)", len(defaults) == 1, str(defaults))
     ports = [s.get("port") for s in MANIFEST["services"]]
     checks.check("services.yaml: service ports are unique", len(ports) == len(set(ports)), str(ports))
     prefixes = [p for s in MANIFEST["services"] for p in s.get("paths", [])]
@@ -307,8 +317,9 @@ def check_manifest(checks: Checks) -> None:
     queues = {q["service"] for q in yaml.safe_load((INFRA / "messaging.yaml").read_text()).get("queues", [])}
     for s in MANIFEST["services"]:
         name = s.get("name", "?")
-        fields = {"name", "crate", "port", "database", "paths"} - set(s)
-        checks.check(f"services.yaml: {name} has name, crate, port, database and paths", not fields, f"missing: {sorted(fields)}")
+        fields = {"name", "crate", "port", "paths"} - set(s)
+        checks.check(f"services.yaml: {name} has name, crate, port and paths", not fields, f"missing: {sorted(fields)}")
+        checks.check(f"services.yaml: {name}'s database, if any, is a name", isinstance(s.get("database", ""), str), str(s.get("database")))
         checks.check(f"services.yaml: {name} is a lowercase name (ECR, ECS, DNS)", re.fullmatch(r"[a-z][a-z0-9-]*", str(name)) is not None, str(name))
         checks.check(f"services.yaml: {name}'s crate is `{name}-service`", s.get("crate") == f"{name}-service", str(s.get("crate")))
         bad_calls = [c for c in s.get("calls", []) if c not in SERVICES or c == name]
@@ -334,8 +345,10 @@ def check_services_and_alb(checks: Checks, modules: dict[Path, Module]) -> None:
     services = str(storefront.locals.get("services", ""))
     checks.check("the services table iterates over the manifest, keyed by name", re.search(r"for (\w+) in local\.manifest\.services : \1\.name =>", services) is not None, services)
     entries = object_entries(services)
-    for key, field_ in (("port", "port"), ("database", "database"), ("path_prefixes", "paths")):
+    for key, field_ in (("port", "port"), ("path_prefixes", "paths")):
         checks.check(f"each service's {key} is the manifest's `{field_}`", re.fullmatch(rf"\w+\.{field_}", entries.get(key, "")) is not None, entries.get(key, ""))
+    for key, field_ in (("database", "database"), ("default_route", "default_route")):
+        checks.check(f"each service's {key} is the manifest's `{field_}`, if given", re.fullmatch(rf"try\(\w+\.{field_}, (null|false)\)", entries.get(key, "")) is not None, entries.get(key, ""))
 
     call = storefront.calls.get("alb", {})
     checks.check("the alb module gets the services table", "local.services" in call.get("services", ""), call.get("services", ""))
@@ -354,6 +367,16 @@ def check_services_and_alb(checks: Checks, modules: dict[Path, Module]) -> None:
     checks.check("a rule matches the prefix and everything below it", "each.value.prefix" in patterns and "${each.value.prefix}/*" in patterns, patterns)
     action = str(rule.get("action", ""))
     checks.check("a rule forwards to its service's target group", "aws_lb_target_group.service[each.value.service].arn" in action, action)
+
+    https = alb.resources.get(("aws_lb_listener", "https"), {})
+    default = str(https.get("default_action", ""))
+    checks.check("the default action forwards to the web shop's target group", "forward" in default and "aws_lb_target_group.service[var.default_service].arn" in default, default)
+    checks.check("the storefront gives the alb its default_route service", call.get("default_service") == "${local.default_service}", str(call.get("default_service")))
+    unrouted = alb.resources.get(("aws_lb_listener_rule", "unrouted"), {})
+    checks.check("metrics and health get a fixed 404 ahead of every other rule", "fixed-response" in str(unrouted.get("action", "")) and "404" in str(unrouted.get("action", "")) and int(unrouted.get("priority", 1000)) < 100, str(unrouted)[:200])
+    checks.check("the unrouted rule matches each unrouted path and below it", "var.unrouted_paths" in str(unrouted.get("condition", "")) and "${p}/*" in str(unrouted.get("condition", "")), str(unrouted.get("condition")))
+    default_paths = next((b['"unrouted_paths"'].get("default") for b in alb.files[alb.path / "variables.tf"]["variable"] if '"unrouted_paths"' in b), None)
+    checks.check("the unrouted paths are /metrics and /health", [unquote(p) for p in default_paths or []] == ["/metrics", "/health"], str(default_paths))
 
 
 def check_names(checks: Checks, modules: dict[Path, Module]) -> None:
@@ -506,7 +529,7 @@ def check_tls(checks: Checks, modules: dict[Path, Module]) -> None:
     checks.check("the RDS module writes the service DATABASE_URLs with verify-full and the image's CA bundle", "sslmode=verify-full&sslrootcert=${var.ca_bundle_path}" in urls, urls)
     default = next((b['"ca_bundle_path"'].get("default") for b in rds.files[rds.path / "variables.tf"]["variable"] if '"ca_bundle_path"' in b), None)
     checks.check("the CA bundle is where the image keeps it", unquote(default) == "/etc/ssl/certs/rds-global-bundle.pem", str(default))
-    checks.check("the storefront's DATABASE_URLs are the RDS module's", object_entries(str(modules[INFRA / "modules" / "storefront"].locals.get("secret_values", ""))).get("DATABASE_URL") == "module.rds.database_urls[s]")
+    checks.check("the storefront's DATABASE_URLs are the RDS module's", object_entries(str(modules[INFRA / "modules" / "storefront"].locals.get("secret_values", ""))).get("DATABASE_URL") == "lookup(module.rds.database_urls, s, null)")
 
     redis = modules[INFRA / "modules" / "redis"]
     group = redis.resources.get(("aws_elasticache_replication_group", "this"), {})
@@ -756,7 +779,7 @@ def storefront_settings(terraform: str, manifest_text: str) -> tuple[bool, dict,
 locals {{
   stub_alb       = {{ url = "{ALB_STUB}" }}
   stub_messaging = {{ topic_arns = {json.dumps(topics)}, queue_urls = {json.dumps(queues)} }}
-  stub_rds       = {{ database_urls = {{ for s, v in local.services : s => "postgres://db.stub/${{v.database}}?sslmode=verify-full" }} }}
+  stub_rds       = {{ database_urls = {{ for s, v in local.services : s => "postgres://db.stub/${{v.database}}?sslmode=verify-full" if v.database != null }} }}
   stub_redis     = {{ urls = {{ for s, v in local.services : s => "rediss://redis.stub:6379" }} }}
 }}
 """ + "".join(f'variable "{v}" {{\n  default = "<{v}>"\n}}\n' for v in variables) + """

@@ -157,6 +157,10 @@ impl Manifest {
     }
 }
 
+/// Paths (and everything below them) the load balancer answers with a fixed
+/// 404 ahead of its default action: every service's metrics and health.
+pub const UNROUTED_PATHS: [&str; 2] = ["/metrics", "/health"];
+
 /// The common settings only a service with a database reads.
 pub const DATABASE_SETTINGS: [&str; 3] = [
     "DATABASE_URL",

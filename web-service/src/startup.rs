@@ -22,9 +22,7 @@ impl Service for Web {
     type Settings = Settings;
     type State = AppState;
 
-    const SURFACE: Surface = Surface::Pages {
-        error_page: error_page,
-    };
+    const SURFACE: Surface = Surface::Pages { error_page };
 
     fn openapi() -> utoipa::openapi::OpenApi {
         utoipa::openapi::OpenApiBuilder::new()

@@ -310,20 +310,43 @@ mod gateway {
     }
 
     #[test]
-    fn metrics_health_and_every_other_path_get_the_load_balancers_404() {
+    fn metrics_and_health_get_the_load_balancers_404() {
         let gateway = Gateway::load();
         let mut paths: Vec<String> = PRIVATE_PATHS.iter().map(|p| (*p).to_owned()).collect();
-        paths.extend(
-            [
-                "/",
-                "/docs",
-                "/docs/",
-                "/unsubscribe",
-                "/openapi.json",
-                "/.well-known/",
-            ]
-            .map(str::to_owned),
-        );
+        for unrouted in platform::manifest::UNROUTED_PATHS {
+            paths.push(unrouted.to_owned());
+            paths.push(format!("{unrouted}/"));
+            paths.push(format!("{unrouted}/anything"));
+        }
+        for path in &paths {
+            assert_not_found(&gateway, path);
+        }
+    }
+
+    #[test]
+    fn every_other_path_goes_to_the_web_shop_the_default_route() {
+        let gateway = Gateway::load();
+        let web = design()
+            .iter()
+            .find(|s| s.default_route)
+            .expect("infra/services.yaml has a default route");
+        let expected = Action::Proxy {
+            host: web.name.clone(),
+            port: web.port,
+        };
+        let mut paths: Vec<String> = [
+            "/",
+            "/docs",
+            "/docs/",
+            "/unsubscribe",
+            "/openapi.json",
+            "/.well-known/",
+            "/shop/some-product",
+            "/metricsx",
+            "/healthy",
+        ]
+        .map(str::to_owned)
+        .into();
         for service in design() {
             for prefix in &service.paths {
                 // Lookalikes: a prefix is a path segment, not a string prefix.
@@ -333,7 +356,7 @@ mod gateway {
             }
         }
         for path in &paths {
-            assert_not_found(&gateway, path);
+            assert_eq!(gateway.route(path), &expected, "{path}");
         }
     }
 
@@ -355,6 +378,10 @@ mod gateway {
                 ]
             })
             .collect();
+        for unrouted in platform::manifest::UNROUTED_PATHS {
+            expected.insert((Match::Exact, unrouted.to_owned()));
+            expected.insert((Match::PrefixNoRegex, format!("{unrouted}/")));
+        }
         expected.insert((Match::Prefix, "/".to_owned()));
         let expected: BTreeSet<(Match, &str)> =
             expected.iter().map(|(m, p)| (*m, p.as_str())).collect();
@@ -625,7 +652,7 @@ mod compose {
         let compose = compose();
         for s in design() {
             let env = env(service(&compose, &s.name));
-            let verifies = s.calls.iter().any(|c| c == "registration");
+            let verifies = s.settings.environment.iter().any(|n| n == "JWKS_URL");
             assert_eq!(
                 env.get("JWKS_URL").map(String::as_str),
                 verifies.then_some("http://registration:8081/.well-known/jwks.json"),

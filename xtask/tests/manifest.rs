@@ -26,6 +26,8 @@ fn read_settings(name: &str) -> anyhow::Result<()> {
         "catalog" => catalog_service::config::Settings::from_env().map(drop),
         "order" => order_service::config::Settings::from_env().map(drop),
         "inventory" => inventory_service::config::Settings::from_env().map(drop),
+        "web" => <web_service::config::Settings as platform::service::ServiceSettings>::from_env()
+            .map(drop),
         other => panic!("no Settings known for the service {other}; add it here"),
     }
 }
@@ -212,6 +214,7 @@ fn aws_value(service: &ServiceEntry, name: &str, manifest: &Manifest) -> String 
         "LOG_FORMAT" => "json".to_owned(),
         "TRUSTED_PROXY_HOPS" => "1".to_owned(),
         "CONSUMER_ENABLED" => "false".to_owned(),
+        "SECURE_COOKIES" => "true".to_owned(),
         "SHOP_CURRENCY" => "USD".to_owned(),
         "JWKS_URL" => format!("{}/.well-known/jwks.json", internal("registration")),
         "EVENTS_TOPIC_ARN" => format!("arn:aws:sns:eu-west-1:111111111111:dev-{}-events", service.name),

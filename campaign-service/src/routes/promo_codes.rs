@@ -83,9 +83,8 @@ pub struct CheckQuery {
     params(CheckQuery),
     responses(
         (status = 200, description = "What the code gives and whether it applies now", body = PromoCodeCheck),
-        (status = 400, description = "A subtotal that is not a number of minor units", body = platform::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such code", body = platform::Problem, content_type = "application/problem+json"),
-        (status = 422, description = "A negative subtotal", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A subtotal that is negative or not a number of minor units", body = platform::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn check(

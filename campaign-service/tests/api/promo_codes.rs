@@ -284,3 +284,29 @@ async fn checking_an_unknown_code_is_a_404_and_a_known_one_shows_the_offer() {
     );
     assert_eq!(check["min_order_cents"], 100);
 }
+
+#[tokio::test]
+async fn checking_a_code_with_a_subtotal_says_the_discount_it_would_give() {
+    let app = app_with_code(json!({"code": "PREVIEW", "min_order_cents": 1000}), -1, 60).await;
+    let check = |subtotal: &str| {
+        app.client
+            .get(app.url(&format!("/promo-codes/PREVIEW?subtotal_cents={subtotal}")))
+            .send()
+    };
+    let above: Value = check("2550").await.unwrap().json().await.unwrap();
+    assert_eq!(above["discount_cents"], 510, "20 % of 25.50");
+    let below: Value = check("999").await.unwrap().json().await.unwrap();
+    assert_eq!(below["discount_cents"], 0, "under the minimum");
+    let plain: Value = app
+        .client
+        .get(app.url("/promo-codes/PREVIEW"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(plain["discount_cents"], Value::Null);
+    problem(check("-1").await.unwrap(), 422).await;
+    problem(check("lots").await.unwrap(), 422).await;
+}

@@ -1,6 +1,7 @@
 # The public Application Load Balancer: HTTPS only (HTTP redirects), one
 # target group per service checking /health/ready, one listener rule per
-# public path prefix, a WAF in front, access logs to S3.
+# public path prefix, /metrics and /health answered 404, every other path to
+# the web shop (the default action), a WAF in front, access logs to S3.
 
 data "aws_elb_service_account" "this" {}
 
@@ -120,14 +121,32 @@ resource "aws_lb_listener" "https" {
   ssl_policy        = "ELBSecurityPolicy-TLS13-1-2-2021-06"
   certificate_arn   = aws_acm_certificate_validation.this.certificate_arn
 
-  # Paths no service owns: a problem-shaped 404 (fixed responses allow
-  # only a few content types, application/problem+json not among them).
+  # Paths no API owns: the web shop's pages.
   default_action {
+    type             = "forward"
+    target_group_arn = aws_lb_target_group.service[var.default_service].arn
+  }
+}
+
+# Every service's metrics and health stay private: a problem-shaped 404
+# ahead of every other rule (fixed responses allow only a few content
+# types, application/problem+json not among them).
+resource "aws_lb_listener_rule" "unrouted" {
+  listener_arn = aws_lb_listener.https.arn
+  priority     = 10
+
+  action {
     type = "fixed-response"
     fixed_response {
       content_type = "application/json"
       status_code  = "404"
       message_body = jsonencode({ type = "about:blank", title = "Not Found", status = 404 })
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = flatten([for p in var.unrouted_paths : [p, "${p}/*"]])
     }
   }
 }

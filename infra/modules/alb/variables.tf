@@ -34,6 +34,17 @@ variable "services" {
   }))
 }
 
+variable "default_service" {
+  description = "The service every path no rule matches goes to: the web shop."
+  type        = string
+}
+
+variable "unrouted_paths" {
+  description = "Paths (and everything below them) answered 404 ahead of every rule: each service's metrics and health (platform::manifest::UNROUTED_PATHS)."
+  type        = list(string)
+  default     = ["/metrics", "/health"]
+}
+
 variable "deregistration_delay_seconds" {
   description = "How long a stopping task keeps its in-flight requests (requests time out after 10 s)."
   type        = number

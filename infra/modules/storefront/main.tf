@@ -23,11 +23,19 @@ locals {
   services = {
     for s in local.manifest.services : s.name => {
       port          = s.port
-      database      = s.database
+      database      = try(s.database, null)
       path_prefixes = s.paths
+      default_route = try(s.default_route, false)
       calls         = try(s.calls, [])
     }
   }
+
+  # The load balancer's default action: the web shop (`default_route`).
+  default_service = one([for s, v in local.services : s if v.default_route])
+
+  # The common settings only a service with a database is given
+  # (platform::manifest::DATABASE_SETTINGS).
+  database_settings = ["DATABASE_URL", "DATABASE_MAX_CONNECTIONS", "DATABASE_ACQUIRE_TIMEOUT_SECS"]
 
   # In AWS the emailer Lambda is the only consumer of these services' queues
   # (`queue_consumer: lambda`).
@@ -46,7 +54,10 @@ locals {
     ))
   }
   secret_names = {
-    for s in local.manifest.services : s.name => distinct(concat(local.manifest.common.secrets, try(s.secrets, [])))
+    for s in local.manifest.services : s.name => [
+      for n in distinct(concat(local.manifest.common.secrets, try(s.secrets, []))) : n
+      if try(s.database, null) != null || !contains(local.database_settings, n)
+    ]
   }
   operator_secret_names = {
     for s in local.manifest.services : s.name => try(s.operator_secrets, [])
@@ -80,6 +91,7 @@ locals {
       CAMPAIGN_URL       = local.internal_urls["campaign"]
       CATALOG_URL        = local.internal_urls["catalog"]
       INVENTORY_URL      = local.internal_urls["inventory"]
+      ORDER_URL          = local.internal_urls["order"]
       SERVICE_CLIENT_ID  = "${s}-service"
       SHOP_CURRENCY      = var.shop_currency
       ADMIN_EMAIL        = var.admin_email
@@ -87,6 +99,8 @@ locals {
       ADMIN_ALERT_EMAIL  = var.admin_alert_email
       PUBLIC_BASE_URL    = local.base_url
       CONSUMER_ENABLED   = contains(local.lambda_consumers, s) ? "false" : "true"
+      # The ALB speaks HTTPS to browsers: Secure cookies and HSTS.
+      SECURE_COOKIES = "true"
     }
   }
 
@@ -94,7 +108,7 @@ locals {
   # secret holds only the ones its `secrets` list (common and its own).
   secret_values = {
     for s, _ in local.services : s => {
-      DATABASE_URL       = module.rds.database_urls[s]
+      DATABASE_URL       = lookup(module.rds.database_urls, s, null)
       REDIS_URL          = module.redis.urls[s]
       UNSUBSCRIBE_SECRET = random_password.unsubscribe.result
     }
@@ -169,6 +183,7 @@ module "alb" {
   domain_name         = var.api_domain_name
   hosted_zone_id      = data.aws_route53_zone.this.zone_id
   services            = { for s, v in local.services : s => { port = v.port, path_prefixes = v.path_prefixes } }
+  default_service     = local.default_service
   deletion_protection = var.deletion_protection
   kms_key_arn         = module.kms.key_arn
   log_retention_days  = var.log_retention_days
@@ -200,9 +215,9 @@ module "rds" {
   name       = local.name
   vpc_id     = module.network.vpc_id
   subnet_ids = module.network.private_subnet_ids
-  databases  = { for s, v in local.services : s => v.database }
+  databases  = { for s, v in local.services : s => v.database if v.database != null }
   client_security_group_ids = merge(
-    { for s, m in module.service : s => m.security_group_id },
+    { for s, m in module.service : s => m.security_group_id if local.services[s].database != null },
     { emailer = module.lambda_emailer.security_group_id },
   )
   instance_class      = var.db_instance_class

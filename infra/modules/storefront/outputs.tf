@@ -7,7 +7,7 @@ output "alb_dns_name" {
 }
 
 output "swagger_urls" {
-  value = { for s, _ in local.services : s => "${module.alb.url}/docs/${s}/" }
+  value = { for s, v in local.services : s => "${module.alb.url}/docs/${s}/" if !v.default_route }
 }
 
 output "topic_arns" {

@@ -59,16 +59,16 @@ pub fn promo_line(
 
 pub fn page(
     chrome: &Chrome,
-    cart: Option<Cart>,
+    cart: Option<&Cart>,
     promo_code: Option<&str>,
-    promo: Option<Result<Option<PromoCheck>, Failure>>,
+    promo: Option<&Result<Option<PromoCheck>, Failure>>,
 ) -> Markup {
     layout(
         "Your cart",
         chrome,
         html! {
             h1 { "Your cart" }
-            @match &cart {
+            @match cart {
                 None => { (unavailable_section("Your cart")) }
                 Some(cart) if cart.items.is_empty() => {
                     p { "Your cart is empty." }

@@ -63,8 +63,8 @@ fn initials(name: &str) -> String {
 pub fn list(
     chrome: &Chrome,
     filters: &Filters,
-    products: Option<Page<Product>>,
-    categories: Option<Vec<Category>>,
+    products: Option<&Page<Product>>,
+    categories: Option<&[Category]>,
     paged: bool,
 ) -> Markup {
     let title = if filters.q.is_empty() {
@@ -83,7 +83,7 @@ pub fn list(
                         label for="f-q" { "Words" }
                         input #f-q type="search" name="q" value=(filters.q);
                         label for="f-category" { "Category" }
-                        @match &categories {
+                        @match categories {
                             Some(categories) => {
                                 select #f-category name="category" {
                                     option value="" { "All categories" }
@@ -102,7 +102,7 @@ pub fn list(
                     }
                 }
                 section aria-label="Products" {
-                    @match &products {
+                    @match products {
                         None => { (unavailable_section("Search")) }
                         Some(page) if page.items.is_empty() => {
                             p { "No products match. Try fewer words or another category." }
@@ -132,8 +132,8 @@ pub fn stock_text(stock: &Stock) -> (bool, String) {
     }
 }
 
-pub fn product(chrome: &Chrome, p: &Product, stock: Result<Option<Stock>, Failure>) -> Markup {
-    let availability = match &stock {
+pub fn product(chrome: &Chrome, p: &Product, stock: &Result<Option<Stock>, Failure>) -> Markup {
+    let availability = match stock {
         Ok(Some(stock)) => Some(stock_text(stock)),
         Ok(None) => Some((false, "Sold out".to_owned())),
         Err(_) => None,

@@ -50,7 +50,7 @@ pub fn page(
     chrome: &Chrome,
     values: &CheckoutValues,
     cart: Option<&Cart>,
-    promo: Option<Result<Option<PromoCheck>, Failure>>,
+    promo: Option<&Result<Option<PromoCheck>, Failure>>,
     problem: Option<&Problem>,
 ) -> Markup {
     let a = &values.address;
@@ -106,7 +106,7 @@ pub fn page(
                                         @if let Some(t) = line.line_total_cents { span.amount { (money(t, &cart.currency)) } } }
                                 }
                             }
-                            @let (discount, promo_markup) = match (&promo, values.promo_code.trim()) {
+                            @let (discount, promo_markup) = match (promo, values.promo_code.trim()) {
                                 (Some(promo), code) if !code.is_empty() => promo_line(code, promo, cart.subtotal_cents, &cart.currency),
                                 _ => (0, html! {}),
                             };

@@ -9,16 +9,16 @@ use crate::api::types::{Campaign, FlashSale, Offer, Product, SaleStatus};
 
 pub fn page(
     chrome: &Chrome,
-    featured: Option<Vec<Product>>,
-    campaigns: Option<Vec<Campaign>>,
-    sale: Option<Option<(FlashSale, Option<Product>)>>,
+    featured: Option<&[Product]>,
+    campaigns: Option<&[Campaign]>,
+    sale: Option<Option<(&FlashSale, Option<&Product>)>>,
     now: OffsetDateTime,
 ) -> Markup {
     layout(
         "Welcome",
         chrome,
         html! {
-            @if let Some(campaigns) = &campaigns {
+            @if let Some(campaigns) = campaigns {
                 @for campaign in campaigns.iter().take(1) {
                     section.offer aria-label="Offer" {
                         h2 { (campaign.name) }
@@ -34,13 +34,13 @@ pub fn page(
                 }
             }
             @match &sale {
-                Some(Some((sale, product))) => { (sale_banner(sale, product.as_ref(), now)) }
+                Some(Some((sale, product))) => { (sale_banner(sale, *product, now)) }
                 Some(None) => {}
                 None => { (unavailable_section("The flash sale")) }
             }
             section aria-labelledby="featured" {
                 h1 #featured { "Featured products" }
-                @match &featured {
+                @match featured {
                     Some(products) if products.is_empty() => { p { "Nothing for sale yet." } }
                     Some(products) => {
                         ul.grid { @for p in products { li { (product_card(p)) } } }

@@ -10,7 +10,7 @@ pub mod home;
 pub mod orders;
 pub mod sale;
 
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
 use time::OffsetDateTime;
 
 use crate::{assets, csrf};
@@ -74,7 +74,7 @@ pub fn layout(title: &str, chrome: &Chrome, body: Markup) -> Markup {
                     @if let Some(notice) = &chrome.notice {
                         p.notice role="status" { (notice) }
                     }
-                    (body)
+                    (PreEscaped(body.into_string()))
                 }
                 footer.bottom {
                     p { "Storefront · an open e-commerce platform" }

@@ -30,8 +30,8 @@ pub fn page(
     sale: &FlashSale,
     product: Option<&Product>,
     signed_in: bool,
-    claims: Vec<Claim>,
-    outcome: Option<ClaimOutcome>,
+    claims: &[Claim],
+    outcome: Option<&ClaimOutcome>,
     now: OffsetDateTime,
 ) -> Markup {
     let name = product.map_or(sale.sku.as_str(), |p| p.name.as_str());
@@ -48,7 +48,7 @@ pub fn page(
                     @if let Some(p) = product { " " s.was { (money(p.price_cents, &p.currency)) } }
                 }
                 p { "Limit " (sale.per_customer_limit) " per customer · " span data-remaining { (sale.remaining) } " of " (sale.quantity) " left" }
-                @match &outcome {
+                @match outcome {
                     Some(ClaimOutcome::Reserved { reservation_id, expires_at }) => {
                         p.notice.ok role="status" data-claim-result="reserved" {
                             "You got one! It is reserved for you until " (hh_mm(*expires_at)) ". Check out before then at the sale price."
@@ -61,7 +61,7 @@ pub fn page(
                     None => {}
                 }
                 @if !claims.is_empty() && !matches!(outcome, Some(ClaimOutcome::Reserved { .. })) {
-                    @for claim in &claims {
+                    @for claim in claims {
                         p.notice { "You hold one, reserved until " (hh_mm(claim.expires_at)) ". "
                             a href=(format!("/checkout?reservation={}", claim.reservation_id)) { "Check out" } }
                     }

@@ -167,7 +167,7 @@ pub async fn sign_up(
                 d.notice = Some(format!(
                     "Welcome, {}! Your account is ready.",
                     values.first_name
-                ))
+                ));
             });
             Redirect::to(&next).into_response()
         }

@@ -111,9 +111,9 @@ pub async fn show(
     };
     html(pages::cart::page(
         &visit.chrome(),
-        cart.ok(),
+        cart.as_ref().ok(),
         promo_code.as_deref(),
-        promo,
+        promo.as_ref(),
     ))
 }
 

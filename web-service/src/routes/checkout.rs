@@ -106,7 +106,7 @@ async fn render(
             &visit.chrome(),
             &values,
             cart.as_ref(),
-            promo,
+            promo.as_ref(),
             problem.as_ref(),
         )),
     )

@@ -47,8 +47,8 @@ pub async fn show(
         &sale,
         product.as_ref(),
         visit.ctx.token.is_some(),
-        claims.unwrap_or_default(),
-        outcome,
+        &claims.unwrap_or_default(),
+        outcome.as_ref(),
         OffsetDateTime::now_utc(),
     ))
 }

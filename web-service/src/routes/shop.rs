@@ -52,9 +52,11 @@ pub async fn home(State(state): State<AppState>, visit: Visit) -> Response {
     };
     html(pages::home::page(
         &visit.chrome(),
-        products.map(|p| p.items).ok(),
-        campaigns.ok(),
-        sale.ok().map(|s| s.map(|s| (s, sale_product))),
+        products.as_ref().ok().map(|p| p.items.as_slice()),
+        campaigns.as_deref().ok(),
+        sale.as_ref()
+            .ok()
+            .map(|s| s.as_ref().map(|s| (s, sale_product.as_ref()))),
         OffsetDateTime::now_utc(),
     ))
 }
@@ -75,7 +77,9 @@ fn price_cents(raw: Option<&str>) -> Option<i64> {
         return None;
     }
     let value: f64 = raw.parse().ok()?;
-    (value.is_finite() && value >= 0.0 && value < 1e12).then(|| (value * 100.0).round() as i64)
+    (0.0..1e12)
+        .contains(&value)
+        .then(|| (value * 100.0).round() as i64)
 }
 
 pub async fn catalog(
@@ -111,8 +115,8 @@ pub async fn catalog(
     html(pages::catalog::list(
         &chrome,
         &filters,
-        products.ok(),
-        categories.ok(),
+        products.as_ref().ok(),
+        categories.as_deref().ok(),
         query.cursor.is_some(),
     ))
 }
@@ -131,7 +135,7 @@ pub async fn product(
         Err(e) => return axum::response::IntoResponse::into_response(e),
     };
     let stock = state.api.stock(&visit.ctx, &product.sku).await;
-    html(pages::catalog::product(&visit.chrome(), &product, stock))
+    html(pages::catalog::product(&visit.chrome(), &product, &stock))
 }
 
 #[cfg(test)]

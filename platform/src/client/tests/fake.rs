@@ -41,6 +41,8 @@ pub struct Seen {
     pub request_id: Option<String>,
     pub user_agent: Option<String>,
     pub content_type: Option<String>,
+    pub forwarded_for: Option<String>,
+    pub idempotency_key: Option<String>,
     pub body: Bytes,
 }
 
@@ -202,6 +204,8 @@ async fn answer(
         request_id: header("x-request-id"),
         user_agent: header("user-agent"),
         content_type: header("content-type"),
+        forwarded_for: header("x-forwarded-for"),
+        idempotency_key: header("idempotency-key"),
         body,
     });
     let reply = {

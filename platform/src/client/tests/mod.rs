@@ -1,5 +1,6 @@
 //! The client against real HTTP servers started by each test.
 
+mod callers;
 mod calls;
 mod circuit;
 mod fake;
