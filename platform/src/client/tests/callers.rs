@@ -70,7 +70,7 @@ async fn the_callers_401_and_429_are_handed_over_without_retries() {
         .unwrap();
     assert_eq!(unauthorised.status, StatusCode::UNAUTHORIZED);
     let limited = client
-        .call(Method::POST, "/auth/token")
+        .call(Method::POST, "/customers")
         .on_behalf_of(Some("shopper"))
         .send()
         .await
