@@ -28,8 +28,8 @@ const PROFILE: &str = "bench";
 const PROFILE_DIR: &str = "release";
 const GENERATOR: &str = "storefront-bench";
 /// Out of the way of any load this generator makes, and said so in the report.
-const NO_LIMIT: &str = "1000000000/60";
-const RATE_LIMITS: &[&str] = &[
+pub(crate) const NO_LIMIT: &str = "1000000000/60";
+pub(crate) const RATE_LIMITS: &[&str] = &[
     "RATE_LIMIT_VERIFICATION",
     "RATE_LIMIT_LOGIN",
     "RATE_LIMIT_LOGIN_PER_CLIENT",

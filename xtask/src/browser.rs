@@ -1,7 +1,10 @@
-//! `cargo xtask browser-test`, also a step of `cargo xtask test`: registration's
-//! Swagger UI in headless Chromium (Debian's package, driven by `playwright-core`
-//! from `e2e/browser/`), against a real registration-service with its own
-//! database, Redis key prefix, topic and signing key.
+//! `cargo xtask browser-test`, also a step of `cargo xtask test`, in headless
+//! Chromium (Debian's package, driven by `playwright-core` from `e2e/browser/`):
+//! registration's Swagger UI against a real registration-service with its own
+//! database, Redis key prefix, topic and signing key; then the shop journeys
+//! against all six services (`shop.rs`).
+
+mod shop;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -40,8 +43,13 @@ pub fn standalone() -> anyhow::Result<()> {
 pub fn run(backends: &Backends, moto_url: &str) -> anyhow::Result<bool> {
     ensure_chromium()?;
     ensure_node_modules()?;
-    if !run_status(cargo()?.args(["build", "-p", PACKAGE]))? {
-        println!("browser test: building {PACKAGE} failed");
+    let mut build = cargo()?;
+    build.arg("build");
+    for service in crate::services::services() {
+        build.args(["-p", &service.crate_name]);
+    }
+    if !run_status(&mut build)? {
+        println!("browser test: building the services failed");
         return Ok(false);
     }
     let runtime = tokio::runtime::Runtime::new().context("starting the tokio runtime")?;
@@ -53,11 +61,14 @@ pub fn run(backends: &Backends, moto_url: &str) -> anyhow::Result<bool> {
             &database,
         ))
         .with_context(|| format!("creating database `{database}`"))?;
-    let outcome = test_against_service(&runtime, backends, moto_url, &database, &id);
+    let swagger = test_against_service(&runtime, backends, moto_url, &database, &id);
     if let Err(e) = runtime.block_on(drop_database(&backends.database_url, &database)) {
         println!("browser test: could not drop database `{database}`: {e:#}");
     }
-    outcome
+    let out_dir = target_dir()?.join("browser");
+    std::fs::create_dir_all(&out_dir).with_context(|| format!("creating {}", out_dir.display()))?;
+    let shop = shop::run(&runtime, backends, moto_url, &out_dir);
+    Ok(swagger? & shop?)
 }
 
 fn test_against_service(
@@ -91,6 +102,7 @@ fn test_against_service(
     let port = net::free_port()?;
     let base_url = format!("http://127.0.0.1:{port}");
     let mut service = Service::start(
+        PACKAGE,
         Command::new(target_dir()?.join("debug").join(PACKAGE))
             .current_dir(repo_root())
             .env("PORT", port.to_string())
@@ -210,14 +222,15 @@ fn ensure_node_modules() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// The service process; dropping it stops it (SIGTERM, then SIGKILL).
+/// A service process; dropping it stops it (SIGTERM, then SIGKILL).
 struct Service {
+    name: String,
     child: Child,
     log_path: PathBuf,
 }
 
 impl Service {
-    fn start(cmd: &mut Command, log_path: &Path) -> anyhow::Result<Self> {
+    fn start(name: &str, cmd: &mut Command, log_path: &Path) -> anyhow::Result<Self> {
         let log =
             File::create(log_path).with_context(|| format!("creating {}", log_path.display()))?;
         let child = cmd
@@ -225,8 +238,9 @@ impl Service {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
-            .with_context(|| format!("starting {PACKAGE}"))?;
+            .with_context(|| format!("starting {name}"))?;
         Ok(Self {
+            name: name.to_owned(),
             child,
             log_path: log_path.to_owned(),
         })
@@ -238,11 +252,15 @@ impl Service {
         while !addr.http_ok("/health/ready") {
             let log = self.log_path.display();
             if let Some(status) = self.child.try_wait()? {
-                bail!("{PACKAGE} exited ({status}) before it was ready; see {log}");
+                bail!(
+                    "{} exited ({status}) before it was ready; see {log}",
+                    self.name
+                );
             }
             if Instant::now() > deadline {
                 bail!(
-                    "{PACKAGE} was not ready within {}s; see {log}",
+                    "{} was not ready within {}s; see {log}",
+                    self.name,
                     READY_TIMEOUT.as_secs()
                 );
             }

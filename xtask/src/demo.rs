@@ -67,13 +67,33 @@ impl DemoArgs {
     }
 }
 
+impl DemoArgs {
+    /// The demo shop loaded into services at these addresses, as the local admin.
+    pub fn for_services(
+        registration: &str,
+        catalog: &str,
+        inventory: &str,
+        campaign: &str,
+    ) -> Self {
+        Self {
+            base_url: None,
+            registration_url: Some(registration.to_owned()),
+            catalog_url: Some(catalog.to_owned()),
+            inventory_url: Some(inventory.to_owned()),
+            campaign_url: Some(campaign.to_owned()),
+            admin_email: ADMIN_EMAIL.to_owned(),
+            admin_password: ADMIN_PASSWORD.to_owned(),
+        }
+    }
+}
+
 pub fn run(args: &DemoArgs) -> anyhow::Result<()> {
     tokio::runtime::Runtime::new()
         .context("starting the tokio runtime")?
         .block_on(load(args))
 }
 
-async fn load(args: &DemoArgs) -> anyhow::Result<()> {
+pub async fn load(args: &DemoArgs) -> anyhow::Result<()> {
     let registration = args.url("registration", args.registration_url.as_ref());
     let catalog = args.url("catalog", args.catalog_url.as_ref());
     let inventory = args.url("inventory", args.inventory_url.as_ref());
