@@ -97,3 +97,36 @@ pub async fn upsert_admin(
     .await?;
     Ok(())
 }
+
+/// Sets a customer's names; the row as it is now (none when it is gone).
+#[tracing::instrument(skip_all)]
+pub async fn update_names(
+    conn: &mut PgConnection,
+    id: Uuid,
+    first_name: &str,
+    last_name: &str,
+) -> Result<Option<CustomerRow>, sqlx::Error> {
+    sqlx::query_as("UPDATE customers SET first_name = $2, last_name = $3, version = version + 1
+         WHERE id = $1
+         RETURNING id, email, password_hash, first_name, last_name, phone, city, province, postal_code, marketing_opt_in, role, version, created_at")
+    .bind(id)
+    .bind(first_name)
+    .bind(last_name)
+    .fetch_optional(conn)
+    .await
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn set_password_hash(
+    conn: &mut PgConnection,
+    id: Uuid,
+    password_hash: &str,
+) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("UPDATE customers SET password_hash = $2, version = version + 1 WHERE id = $1")
+            .bind(id)
+            .bind(password_hash)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

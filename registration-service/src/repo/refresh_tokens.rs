@@ -79,3 +79,17 @@ pub async fn delete_expired(conn: &mut PgConnection, keep_secs: f64) -> Result<u
     .await?
     .rows_affected())
 }
+
+/// Revokes every live token of the customer (a password change); returns how many.
+pub async fn revoke_customer(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE customer_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(customer_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}

@@ -1,4 +1,5 @@
-//! `POST /customers` (register) and `GET /customers/me`.
+//! `POST /customers` (register), `GET` and `PATCH /customers/me`, and
+//! `POST /customers/me/password`.
 
 use axum::{extract::State, http::StatusCode};
 use platform::{
@@ -7,22 +8,163 @@ use platform::{
     http::{ClientIp, RequestId},
     outbox, ApiError, Json,
 };
-use serde::Serialize;
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
 use crate::{
-    domain::{NewCustomer, RegisterRequest},
-    repo::customers::{self, CustomerRow},
+    domain::{NewCustomer, Password, PersonName, RegisterRequest},
+    repo::{
+        customers::{self, CustomerRow},
+        refresh_tokens,
+    },
     state::AppState,
 };
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(register))
-        .routes(routes!(me))
+        .routes(routes!(me, update_me))
+        .routes(routes!(change_password))
+}
+
+/// The person behind a token; services have no profile.
+fn person(claims: &platform::auth::Claims) -> Result<Uuid, ApiError> {
+    if claims.role == Role::Service {
+        return Err(ApiError::NotFound);
+    }
+    claims.sub.parse().map_err(|_| ApiError::NotFound)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"first_name": "Ada", "last_name": "King"}))]
+pub struct ProfilePatch {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+}
+
+/// Change the caller's own name
+///
+/// Fields left out keep their value. The email and the marketing choice are
+/// not changed here (they need confirming by email).
+#[utoipa::path(
+    patch,
+    path = "/customers/me",
+    tag = "customers",
+    security(("bearer" = [])),
+    request_body = ProfilePatch,
+    responses(
+        (status = 200, description = "The profile as it is now", body = Customer),
+        (status = 401, description = "No valid token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The account no longer exists (or the caller is a service)", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid fields", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn update_me(
+    State(state): State<AppState>,
+    Caller(claims): Caller,
+    Json(body): Json<ProfilePatch>,
+) -> Result<Json<Customer>, ApiError> {
+    let id = person(&claims)?;
+    let mut conn = state.pool.acquire().await?;
+    let current = customers::find_by_id(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut errors = Vec::new();
+    let mut name = |field: &str, given: Option<&str>, current: &str| {
+        PersonName::parse(given.unwrap_or(current))
+            .map_err(|m| errors.push(platform::FieldError::new(field, m)))
+            .ok()
+    };
+    let first = name(
+        "first_name",
+        body.first_name.as_deref(),
+        &current.first_name,
+    );
+    let last = name("last_name", body.last_name.as_deref(), &current.last_name);
+    let (Some(first), Some(last)) = (first, last) else {
+        return Err(ApiError::Validation(errors));
+    };
+    let row = customers::update_names(&mut conn, id, first.as_ref(), last.as_ref())
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    Ok(Json(row.into()))
+}
+
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"current_password": "correct horse battery", "new_password": "a new long passphrase"}))]
+pub struct PasswordChange {
+    #[schema(value_type = String, format = Password)]
+    pub current_password: SecretString,
+    #[schema(value_type = String, format = Password)]
+    pub new_password: SecretString,
+}
+
+/// Change the caller's password
+///
+/// Needs the current one. Every refresh token of the customer is revoked, so
+/// every other sign-in ends; sign in again with the new password.
+#[utoipa::path(
+    post,
+    path = "/customers/me/password",
+    tag = "customers",
+    security(("bearer" = [])),
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed; every sign-in has ended"),
+        (status = 401, description = "No valid token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "The account no longer exists (or the caller is a service)", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "The current password is wrong, or the new one is too short or too long", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many wrong current passwords for this account", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn change_password(
+    State(state): State<AppState>,
+    Caller(claims): Caller,
+    Json(body): Json<PasswordChange>,
+) -> Result<StatusCode, ApiError> {
+    let id = person(&claims)?;
+    let limit = state.rate_limits.login_per_account;
+    let key = id.to_string();
+    state
+        .limiter
+        .check_failures("password-change-failures", &key, limit)
+        .await?;
+    let new =
+        Password::parse(body.new_password).map_err(|m| ApiError::validation("new_password", &m))?;
+    let mut conn = state.pool.acquire().await?;
+    let current = customers::find_by_id(&mut conn, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    drop(conn);
+    if !state
+        .hasher
+        .verify(&body.current_password, Some(&current.password_hash))
+        .await?
+    {
+        state
+            .limiter
+            .record_failure("password-change-failures", &key, limit)
+            .await;
+        return Err(ApiError::validation(
+            "current_password",
+            "is not your current password",
+        ));
+    }
+    let hash = state.hasher.hash(new.secret()).await?;
+    let mut tx = state.pool.begin().await?;
+    if !customers::set_password_hash(&mut tx, id, &hash).await? {
+        return Err(ApiError::NotFound);
+    }
+    let revoked = refresh_tokens::revoke_customer(&mut tx, id).await?;
+    tx.commit().await?;
+    tracing::info!(customer_id = %id, revoked, "password changed; sign-ins ended");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// A customer as clients see it: never the password hash.
@@ -142,10 +284,7 @@ async fn me(
     State(state): State<AppState>,
     Caller(claims): Caller,
 ) -> Result<Json<Customer>, ApiError> {
-    if claims.role == Role::Service {
-        return Err(ApiError::NotFound);
-    }
-    let id: Uuid = claims.sub.parse().map_err(|_| ApiError::NotFound)?;
+    let id = person(&claims)?;
     let mut conn = state.pool.acquire().await?;
     let row = customers::find_by_id(&mut conn, id)
         .await?

@@ -5,6 +5,7 @@ mod faults;
 mod health;
 mod helpers;
 mod lockout;
+mod profile;
 mod refresh;
 mod register;
 mod tls;

@@ -239,6 +239,43 @@ impl Api {
         .await
     }
 
+    pub async fn update_names(
+        &self,
+        ctx: &Ctx,
+        first_name: &str,
+        last_name: &str,
+    ) -> Result<Customer, Failure> {
+        let body = json!({"first_name": first_name, "last_name": last_name});
+        send(
+            &self.registration,
+            ctx,
+            Method::PATCH,
+            "/customers/me",
+            Some(&body),
+            None,
+        )
+        .await
+    }
+
+    pub async fn change_password(
+        &self,
+        ctx: &Ctx,
+        current: &str,
+        new: &str,
+    ) -> Result<(), Failure> {
+        let body = json!({"current_password": current, "new_password": new});
+        let _: Value = send(
+            &self.registration,
+            ctx,
+            Method::POST,
+            "/customers/me/password",
+            Some(&body),
+            None,
+        )
+        .await?;
+        Ok(())
+    }
+
     // order
 
     pub async fn cart(&self, ctx: &Ctx) -> Result<Cart, Failure> {

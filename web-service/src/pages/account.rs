@@ -99,19 +99,56 @@ pub fn sign_up(
     )
 }
 
-pub fn account(chrome: &Chrome, customer: &Customer) -> Markup {
+pub fn account(chrome: &Chrome, customer: &Customer, problem: Option<&Problem>) -> Markup {
+    let field = |name: &str| problem.and_then(|p| p.field(name));
+    let general = problem
+        .filter(|p| p.errors.is_empty())
+        .map(|p| match p.status {
+            429 => "Too many wrong passwords. Please wait a minute and try again.".to_owned(),
+            _ => p.message().to_owned(),
+        });
+    let invalid = |name: &str| {
+        if field(name).is_some() {
+            "true"
+        } else {
+            "false"
+        }
+    };
     layout(
         "Your account",
         chrome,
         html! {
             section.narrow {
                 h1 { "Your account" }
+                @if let Some(general) = general { p.form-error role="alert" { (general) } }
                 dl.facts {
-                    dt { "Name" } dd { (customer.first_name) " " (customer.last_name) }
                     dt { "Email" } dd { (customer.email) }
                     dt { "Offers by email" } dd { @if customer.marketing_opt_in { "Yes" } @else { "No" } }
                 }
                 p { a href="/account/orders" { "Your orders" } }
+                form.stacked action="/account" method="post" novalidate {
+                    (csrf_field(&chrome.csrf))
+                    h2 { "Your name" }
+                    label for="first_name" { "First name" }
+                    input #first_name name="first_name" value=(customer.first_name) autocomplete="given-name" required aria-invalid=(invalid("first_name"));
+                    (field_error(field("first_name"), "first_name"))
+                    label for="last_name" { "Last name" }
+                    input #last_name name="last_name" value=(customer.last_name) autocomplete="family-name" required aria-invalid=(invalid("last_name"));
+                    (field_error(field("last_name"), "last_name"))
+                    button type="submit" { "Save name" }
+                }
+                form.stacked action="/account/password" method="post" novalidate {
+                    (csrf_field(&chrome.csrf))
+                    h2 { "Password" }
+                    label for="current_password" { "Current password" }
+                    input #current_password type="password" name="current_password" autocomplete="current-password" required aria-invalid=(invalid("current_password"));
+                    (field_error(field("current_password"), "current_password"))
+                    label for="new_password" { "New password (at least 10 characters)" }
+                    input #new_password type="password" name="new_password" autocomplete="new-password" required aria-invalid=(invalid("new_password"));
+                    (field_error(field("new_password"), "new_password"))
+                    button type="submit" { "Change password" }
+                    p.hint { "Changing it signs you out on every other device." }
+                }
             }
         },
     )

@@ -197,8 +197,116 @@ pub async fn account(State(state): State<AppState>, mut visit: Visit) -> Respons
     if let Err(to_sign_in) = visit.signed_in(&state).await {
         return to_sign_in;
     }
+    render_account(&state, &visit, None, StatusCode::OK).await
+}
+
+async fn render_account(
+    state: &AppState,
+    visit: &Visit,
+    problem: Option<&Problem>,
+    status: StatusCode,
+) -> Response {
     match state.api.me(&visit.ctx).await {
-        Ok(customer) => html(pages::account::account(&visit.chrome(), &customer)),
+        Ok(customer) => (
+            status,
+            html(pages::account::account(&visit.chrome(), &customer, problem)),
+        )
+            .into_response(),
         Err(e) => e.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct NamesForm {
+    #[serde(default)]
+    first_name: String,
+    #[serde(default)]
+    last_name: String,
+}
+
+pub async fn update_account(
+    State(state): State<AppState>,
+    mut visit: Visit,
+    Form(form): Form<NamesForm>,
+) -> Response {
+    if let Err(to_sign_in) = visit.signed_in_then(&state, "/account").await {
+        return to_sign_in;
+    }
+    match state
+        .api
+        .update_names(&visit.ctx, &form.first_name, &form.last_name)
+        .await
+    {
+        Ok(customer) => {
+            visit.session.update(|d| {
+                if let Some(shopper) = &mut d.shopper {
+                    shopper.customer = customer;
+                }
+                d.notice = Some("Your name is saved.".to_owned());
+            });
+            Redirect::to("/account").into_response()
+        }
+        Err(Failure::Refused(problem)) => {
+            render_account(
+                &state,
+                &visit,
+                Some(&problem),
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(down) => down.into_response(),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    new_password: String,
+}
+
+/// Changes the password at registration, which ends every sign-in, then
+/// signs this session in again with the new one.
+pub async fn change_password(
+    State(state): State<AppState>,
+    mut visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let shopper = match visit.signed_in_then(&state, "/account").await {
+        Ok(shopper) => shopper,
+        Err(to_sign_in) => return to_sign_in,
+    };
+    match state
+        .api
+        .change_password(&visit.ctx, &form.current_password, &form.new_password)
+        .await
+    {
+        Ok(()) => {}
+        Err(Failure::Refused(problem)) => {
+            let status =
+                StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
+            return render_account(&state, &visit, Some(&problem), status).await;
+        }
+        Err(down) => return down.into_response(),
+    }
+    let email = shopper.customer.email.clone();
+    match start_session(&state, &mut visit, &email, &form.new_password).await {
+        Ok(()) => {
+            visit.session.update(|d| {
+                d.notice = Some(
+                    "Your password is changed. You were signed out everywhere else.".to_owned(),
+                );
+            });
+            Redirect::to("/account").into_response()
+        }
+        Err(_) => {
+            visit.session.update(|d| {
+                d.shopper = None;
+                d.notice = Some("Your password is changed. Please sign in with it.".to_owned());
+            });
+            Redirect::to("/sign-in?next=%2Faccount").into_response()
+        }
     }
 }

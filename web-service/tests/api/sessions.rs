@@ -233,3 +233,77 @@ async fn two_shoppers_behind_web_service_are_rate_limited_by_their_own_addresses
     assert_eq!(page.path, "/account");
     page.assert_shows("Your account");
 }
+
+#[tokio::test]
+async fn the_account_page_changes_the_name_and_the_password_and_ends_other_sign_ins() {
+    let shop = spawn_shop().await;
+    let address = email();
+    let mut phone = shop.shopper_from("198.51.100.30");
+    phone.sign_up(&address, "/").await;
+    let mut laptop = shop.shopper_from("198.51.100.31");
+    laptop
+        .sign_in(&address, "correct horse battery", "/account")
+        .await;
+
+    let page = laptop
+        .submit(
+            "/account",
+            &[("first_name", "Augusta"), ("last_name", "King")],
+        )
+        .await;
+    page.assert_shows("Your name is saved")
+        .assert_shows("value=\"Augusta\"")
+        .assert_shows(">Augusta</a>");
+    let refused = laptop
+        .submit("/account", &[("first_name", " "), ("last_name", "King")])
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_shows("id=\"first_name-error\"");
+
+    let wrong = laptop
+        .submit(
+            "/account/password",
+            &[
+                ("current_password", "not it at all"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    wrong.assert_shows("id=\"current_password-error\"");
+    let changed = laptop
+        .submit(
+            "/account/password",
+            &[
+                ("current_password", "correct horse battery"),
+                ("new_password", "a brand new passphrase"),
+            ],
+        )
+        .await;
+    assert_eq!(changed.path, "/account");
+    changed.assert_shows("Your password is changed");
+    laptop.get("/account").await.assert_shows("Your account");
+
+    // The phone's sign-in ended with the change: its next refresh is refused.
+    let client = redis::Client::open(platform::testing::redis_url()).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let keys: Vec<String> = conn
+        .keys(format!("{}:web:session:*", shop.env_prefix))
+        .await
+        .unwrap();
+    for key in keys.iter().filter(|k| !k.ends_with(":refresh-lock")) {
+        let raw: String = conn.get(key).await.unwrap();
+        let mut session: Value = serde_json::from_str(&raw).unwrap();
+        if session["shopper"].is_object() {
+            session["shopper"]["access_expires_at"] = json!(0);
+            let _: () = conn.set_ex(key, session.to_string(), 3600).await.unwrap();
+        }
+    }
+    let response = phone.get_once("/account").await;
+    assert_eq!(
+        response.status(),
+        StatusCode::SEE_OTHER,
+        "the phone must sign in again"
+    );
+    laptop.get("/account").await.assert_shows("Your account");
+}
