@@ -51,8 +51,12 @@ pub async fn outbox_drained(env: &RunEnv, within: Duration) -> anyhow::Result<Ch
     let deadline = Instant::now() + within;
     loop {
         let mut pending = Vec::new();
-        for (name, service) in &env.services {
-            let mut conn = connect(&service.database_url).await?;
+        for (name, database_url) in env
+            .services
+            .iter()
+            .filter_map(|(name, s)| Some((name, s.database_url.as_deref()?)))
+        {
+            let mut conn = connect(database_url).await?;
             let n: i64 =
                 sqlx::query_scalar("SELECT count(*) FROM outbox WHERE published_at IS NULL")
                     .fetch_one(&mut conn)
@@ -86,7 +90,7 @@ pub async fn outbox_drained(env: &RunEnv, within: Duration) -> anyhow::Result<Ch
 
 /// No SKU with negative availability (the CHECK constraint, checked from outside).
 pub async fn no_negative_availability(env: &RunEnv) -> anyhow::Result<Check> {
-    let mut conn = connect(&env.service("inventory")?.database_url).await?;
+    let mut conn = connect(env.service("inventory")?.database()?).await?;
     let (negative, skus): (i64, i64) = sqlx::query_as(
         "SELECT count(*) FILTER (WHERE on_hand - reserved - allocated_to_sales < 0), count(*) FROM stock",
     )
@@ -136,7 +140,7 @@ pub async fn one_email_each(
     within: Duration,
 ) -> anyhow::Result<Check> {
     let started = Instant::now();
-    let mut campaign = connect(&env.service("campaign")?.database_url).await?;
+    let mut campaign = connect(env.service("campaign")?.database()?).await?;
     loop {
         let sent: i64 = sqlx::query_scalar(
             "SELECT count(DISTINCT recipient) FROM emails WHERE status = 'sent' AND recipient = ANY($1)",

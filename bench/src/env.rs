@@ -34,12 +34,22 @@ pub struct RunEnv {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServiceEnv {
     pub url: String,
-    pub database_url: String,
+    /// None for a service with no database (the web shop).
+    pub database_url: Option<String>,
     pub redis_key_prefix: String,
     /// From spawn to the first 200 of `/health/ready`.
     pub ready_ms: f64,
     /// VmRSS shortly after ready, before any load.
     pub idle_rss_kib: u64,
+}
+
+impl ServiceEnv {
+    /// The service's database; an error for one that has none.
+    pub fn database(&self) -> anyhow::Result<&str> {
+        self.database_url
+            .as_deref()
+            .with_context(|| format!("{} has no database", self.url))
+    }
 }
 
 impl RunEnv {

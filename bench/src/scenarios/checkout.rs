@@ -119,7 +119,7 @@ async fn commits(ctx: &Ctx) -> anyhow::Result<i64> {
         .env
         .services
         .values()
-        .map(|s| database_name(&s.database_url))
+        .filter_map(|s| s.database_url.as_deref().map(database_name))
         .collect();
     // Statistics reach the shared view within a second of a backend going idle.
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -255,7 +255,7 @@ async fn replays(
 async fn order_checks(ctx: &Ctx, report: &load::Report) -> anyhow::Result<Vec<Check>> {
     let answered =
         report.count("confirmed") + report.count("failed") + report.count("pending (202)");
-    let mut orders = checks::connect(&ctx.env.service("order")?.database_url).await?;
+    let mut orders = checks::connect(ctx.env.service("order")?.database()?).await?;
     let (order_rows, keyed, distinct): (i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM orders),
                 (SELECT count(*) FROM idempotency_keys WHERE resource_id IS NOT NULL),
@@ -263,7 +263,7 @@ async fn order_checks(ctx: &Ctx, report: &load::Report) -> anyhow::Result<Vec<Ch
     )
     .fetch_one(&mut orders)
     .await?;
-    let mut inventory = checks::connect(&ctx.env.service("inventory")?.database_url).await?;
+    let mut inventory = checks::connect(ctx.env.service("inventory")?.database()?).await?;
     let held: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM reservations WHERE status = 'held' AND flash_sale_id IS NULL",
     )

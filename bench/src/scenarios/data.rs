@@ -124,7 +124,7 @@ pub async fn products(ctx: &Ctx) -> anyhow::Result<Vec<Product>> {
 /// emulator and the consumer are still busy with them.
 async fn settle(ctx: &Ctx, count: usize) -> anyhow::Result<()> {
     let started = std::time::Instant::now();
-    let mut inventory = checks::connect(&ctx.env.service("inventory")?.database_url).await?;
+    let mut inventory = checks::connect(ctx.env.service("inventory")?.database()?).await?;
     loop {
         let stocked: i64 =
             sqlx::query_scalar("SELECT count(*) FROM stock WHERE sku LIKE 'BENCH-%'")

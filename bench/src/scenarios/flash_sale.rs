@@ -223,7 +223,7 @@ async fn sale_checks(
             None,
         )
         .await?;
-    let mut conn = checks::connect(&ctx.env.service("inventory")?.database_url).await?;
+    let mut conn = checks::connect(ctx.env.service("inventory")?.database()?).await?;
     let (reservations, units_taken, most_by_one): (i64, i64, Option<i32>) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM reservations WHERE flash_sale_id = $1),
                 (SELECT count(*) FROM flash_sale_units WHERE sale_id = $1 AND reservation_id IS NOT NULL),

@@ -6,6 +6,7 @@ mod data;
 mod events;
 mod flash_sale;
 mod registration;
+mod web;
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -75,6 +76,11 @@ pub const ALL: &[Spec] = &[
         "search",
         &[HEALTH_LIVE],
         "GET /products?q= over the whole catalog, 8 connections",
+    ),
+    spec(
+        "web-pages",
+        &[],
+        "web shop home and product pages, 64 connections, against the cached catalog read in the same run",
     ),
     spec(
         "checkout",
@@ -174,6 +180,7 @@ async fn run_one(spec: &Spec, ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
         "catalog-cached" => catalog::cached(ctx).await,
         "catalog-uncached" => catalog::uncached(ctx).await,
         "search" => catalog::search(ctx).await,
+        "web-pages" => web::run(ctx).await,
         "checkout" => checkout::run(ctx).await,
         "flash-sale-gate-on" => flash_sale::run(ctx, true).await,
         "flash-sale-gate-off" => flash_sale::run(ctx, false).await,

@@ -103,7 +103,7 @@ pub async fn registration(ctx: &Ctx) -> anyhow::Result<ScenarioResult> {
     }
     result.checks = common_checks(ctx, &report, 0.01).await?;
     let addresses = workload.addresses();
-    let mut conn = checks::connect(&ctx.env.service("registration")?.database_url).await?;
+    let mut conn = checks::connect(ctx.env.service("registration")?.database()?).await?;
     let stored: i64 = sqlx::query_scalar("SELECT count(*) FROM customers WHERE email LIKE $1")
         .bind(format!("reg-{}-%", ctx.run_id))
         .fetch_one(&mut conn)

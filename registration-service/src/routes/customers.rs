@@ -67,9 +67,14 @@ pub struct ProfilePatch {
 async fn update_me(
     State(state): State<AppState>,
     Caller(claims): Caller,
-    Json(body): Json<ProfilePatch>,
+    Json(body): Json<serde_json::Value>,
 ) -> Result<Json<Customer>, ApiError> {
     let id = person(&claims)?;
+    // An object only: serde would also read a struct from an array.
+    if !body.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    let body: ProfilePatch = platform::extract::parse_value(body)?;
     let mut conn = state.pool.acquire().await?;
     let current = customers::find_by_id(&mut conn, id)
         .await?
@@ -126,9 +131,13 @@ pub struct PasswordChange {
 async fn change_password(
     State(state): State<AppState>,
     Caller(claims): Caller,
-    Json(body): Json<PasswordChange>,
+    Json(body): Json<serde_json::Value>,
 ) -> Result<StatusCode, ApiError> {
     let id = person(&claims)?;
+    if !body.is_object() {
+        return Err(ApiError::validation("body", "must be a JSON object"));
+    }
+    let body: PasswordChange = platform::extract::parse_value(body)?;
     let limit = state.rate_limits.login_per_account;
     let key = id.to_string();
     state

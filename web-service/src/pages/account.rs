@@ -26,7 +26,7 @@ pub fn sign_in(chrome: &Chrome, next: &str, email: &str, error: Option<&str>) ->
                 h1 { "Sign in" }
                 @if let Some(error) = error { p.form-error role="alert" { (error) } }
                 form.stacked action="/sign-in" method="post" {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     input type="hidden" name="next" value=(next);
                     label for="email" { "Email" }
                     input #email type="email" name="email" value=(email) autocomplete="email" required;
@@ -73,7 +73,7 @@ pub fn sign_up(
                 h1 { "Create an account" }
                 @if let Some(general) = general { p.form-error role="alert" { (general) } }
                 form.stacked action="/sign-up" method="post" novalidate {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     input type="hidden" name="next" value=(next);
                     label for="first_name" { "First name" }
                     input #first_name name="first_name" value=(values.first_name) autocomplete="given-name" required aria-invalid=(invalid("first_name"));
@@ -127,7 +127,7 @@ pub fn account(chrome: &Chrome, customer: &Customer, problem: Option<&Problem>) 
                 }
                 p { a href="/account/orders" { "Your orders" } }
                 form.stacked action="/account" method="post" novalidate {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     h2 { "Your name" }
                     label for="first_name" { "First name" }
                     input #first_name name="first_name" value=(customer.first_name) autocomplete="given-name" required aria-invalid=(invalid("first_name"));
@@ -138,7 +138,7 @@ pub fn account(chrome: &Chrome, customer: &Customer, problem: Option<&Problem>) 
                     button type="submit" { "Save name" }
                 }
                 form.stacked action="/account/password" method="post" novalidate {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     h2 { "Password" }
                     label for="current_password" { "Current password" }
                     input #current_password type="password" name="current_password" autocomplete="current-password" required aria-invalid=(invalid("current_password"));

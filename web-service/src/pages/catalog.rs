@@ -156,7 +156,7 @@ pub fn product(chrome: &Chrome, p: &Product, stock: &Result<Option<Stock>, Failu
                     p.sku { "SKU " (p.sku) }
                     @if can_buy {
                         form.buy action="/basket/items" method="post" {
-                            (csrf_field(&chrome.csrf))
+                            (csrf_field(&chrome.csrf()))
                             input type="hidden" name="product_id" value=(p.id);
                             label for="quantity" { "Quantity" }
                             input #quantity type="number" name="quantity" value="1" min="1" max="100" required;

@@ -69,7 +69,7 @@ pub fn page(
             }
             div.checkout {
                 form.stacked action="/checkout" method="post" novalidate {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     input type="hidden" name="idempotency_key" value=(values.idempotency_key);
                     @if let Some(r) = values.reservation_id { input type="hidden" name="reservation_id" value=(r); }
                     fieldset {

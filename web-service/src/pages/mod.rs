@@ -13,16 +13,26 @@ pub mod sale;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use time::OffsetDateTime;
 
-use crate::{assets, csrf};
+use crate::{assets, csrf, session::Session};
 
-/// What the header shows: who is signed in, the cart's size, the notice.
-#[derive(Debug, Clone, Default)]
+/// What the header shows: who is signed in, the cart's size, the notice;
+/// and the session, for the CSRF token of the page's forms.
+#[derive(Clone, Default)]
 pub struct Chrome {
     pub shopper_name: Option<String>,
     pub cart_count: i64,
-    pub csrf: String,
+    pub session: Option<Session>,
     pub notice: Option<String>,
     pub search: String,
+}
+
+impl Chrome {
+    /// The CSRF token for a form of this page. Asking for it keeps a new
+    /// visitor's session, so a page without forms (a guest's home page)
+    /// stores nothing.
+    pub fn csrf(&self) -> String {
+        self.session.as_ref().map(Session::csrf).unwrap_or_default()
+    }
 }
 
 pub fn layout(title: &str, chrome: &Chrome, body: Markup) -> Markup {
@@ -58,7 +68,7 @@ pub fn layout(title: &str, chrome: &Chrome, body: Markup) -> Markup {
                                     a href="/account/orders" { "Orders" }
                                     a href="/account" { (name) }
                                     form.inline action="/sign-out" method="post" {
-                                        (csrf_field(&chrome.csrf))
+                                        (csrf_field(&chrome.csrf()))
                                         button.link type="submit" { "Sign out" }
                                     }
                                 }

@@ -111,7 +111,7 @@ pub fn detail(chrome: &Chrome, order: &Order) -> Markup {
             }
             @if order.cancellable() {
                 form.inline action=(format!("/account/orders/{}/cancel", order.id)) method="post" {
-                    (csrf_field(&chrome.csrf))
+                    (csrf_field(&chrome.csrf()))
                     button.danger type="submit" { "Cancel this order" }
                 }
             }

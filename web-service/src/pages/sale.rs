@@ -78,7 +78,7 @@ pub fn page(
                 @if open || scheduled {
                     @if signed_in {
                         form action=(format!("/sales/{}/claim", sale.id)) method="post" {
-                            (csrf_field(&chrome.csrf))
+                            (csrf_field(&chrome.csrf()))
                             button.primary.claim type="submit" data-opens=(super::rfc3339(sale.starts_at)) disabled[!open] { "Claim one" }
                         }
                     } @else {

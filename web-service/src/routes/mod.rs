@@ -108,7 +108,7 @@ impl Visit {
         Chrome {
             shopper_name: shopper.map(|s| s.customer.first_name),
             cart_count,
-            csrf: self.session.csrf(),
+            session: Some(self.session.clone()),
             notice: self.session.take_notice(),
             search: String::new(),
         }
