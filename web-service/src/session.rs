@@ -51,7 +51,12 @@ pub struct SessionStore {
 pub struct SessionData {
     /// The synchronizer token every state-changing form carries.
     pub csrf: String,
-    pub shopper: Option<Shopper>,
+    /// Kept under a key of its own, written only by a request that changes
+    /// it (sign-in, refresh, sign-out): a request that started before a
+    /// refresh and saves its cart or notice afterwards cannot put a rotated
+    /// (dead) refresh token back.
+    #[serde(skip)]
+    shopper: Option<Shopper>,
     /// A guest's cart; merged into the customer's on sign-in or sign-up.
     #[serde(default)]
     pub cart: Vec<GuestLine>,
@@ -115,49 +120,94 @@ impl SessionStore {
         self.redis.key(&format!("session:{hex}"))
     }
 
+    fn shopper_key(&self, id: &str) -> String {
+        format!("{}:shopper", self.key(id))
+    }
+
     async fn load(&self, id: &str) -> redis::RedisResult<Option<SessionData>> {
         let mut conn = self.redis.conn().await?;
-        let raw: Option<String> = conn.get(self.key(id)).await?;
-        Ok(raw.and_then(|raw| serde_json::from_str(&raw).ok()))
+        let (raw, shopper): (Option<String>, Option<String>) = redis::pipe()
+            .get(self.key(id))
+            .get(self.shopper_key(id))
+            .query_async(&mut conn)
+            .await?;
+        Ok(raw
+            .and_then(|raw| serde_json::from_str::<SessionData>(&raw).ok())
+            .map(|mut data| {
+                data.shopper = shopper.and_then(|s| serde_json::from_str(&s).ok());
+                data
+            }))
     }
 
-    async fn save(&self, id: &str, data: &SessionData) -> redis::RedisResult<()> {
+    /// Writes what changed (the contents, the shopper, or both) and renews
+    /// the expiry of the rest.
+    async fn save(
+        &self,
+        id: &str,
+        data: Option<&SessionData>,
+        shopper: Option<Option<&Shopper>>,
+    ) -> redis::RedisResult<()> {
         let mut conn = self.redis.conn().await?;
-        let raw = serde_json::to_string(data).unwrap_or_default();
-        conn.set_ex::<_, _, ()>(self.key(id), raw, self.ttl.as_secs())
-            .await
-    }
-
-    async fn touch(&self, id: &str) -> redis::RedisResult<()> {
-        let mut conn = self.redis.conn().await?;
-        let ttl = i64::try_from(self.ttl.as_secs()).unwrap_or(i64::MAX);
-        conn.expire::<_, ()>(self.key(id), ttl).await
+        let ttl = self.ttl.as_secs();
+        let (key, shopper_key) = (self.key(id), self.shopper_key(id));
+        let mut pipe = redis::pipe();
+        match data {
+            Some(data) => {
+                let raw = serde_json::to_string(data).unwrap_or_default();
+                pipe.set_ex(&key, raw, ttl).ignore();
+            }
+            None => {
+                pipe.expire(&key, ttl as i64).ignore();
+            }
+        }
+        match shopper {
+            Some(Some(shopper)) => {
+                let raw = serde_json::to_string(shopper).unwrap_or_default();
+                pipe.set_ex(&shopper_key, raw, ttl).ignore();
+            }
+            Some(None) => {
+                pipe.del(&shopper_key).ignore();
+            }
+            None => {
+                pipe.expire(&shopper_key, ttl as i64).ignore();
+            }
+        }
+        pipe.query_async(&mut conn).await
     }
 
     async fn delete(&self, id: &str) -> redis::RedisResult<()> {
         let mut conn = self.redis.conn().await?;
-        conn.del::<_, ()>(self.key(id)).await
+        conn.del::<_, ()>(&[self.key(id), self.shopper_key(id)])
+            .await
     }
 
-    /// Takes the session's refresh lock: true when this request holds it.
-    async fn lock_refresh(&self, id: &str) -> redis::RedisResult<bool> {
+    /// Takes the session's refresh lock with a value of this request's own:
+    /// `Some(value)` when this request holds it.
+    async fn lock_refresh(&self, id: &str) -> redis::RedisResult<Option<String>> {
         let mut conn = self.redis.conn().await?;
         let key = format!("{}:refresh-lock", self.key(id));
+        let value = random_token();
         let taken: Option<String> = redis::cmd("SET")
             .arg(&key)
-            .arg(1)
+            .arg(&value)
             .arg("NX")
             .arg("PX")
             .arg(REFRESH_LOCK.as_millis() as u64)
             .query_async(&mut conn)
             .await?;
-        Ok(taken.is_some())
+        Ok(taken.map(|_| value))
     }
 
-    async fn unlock_refresh(&self, id: &str) {
+    /// Lets the lock go only if it is still this request's (it may have
+    /// expired and been taken by another).
+    async fn unlock_refresh(&self, id: &str, value: &str) {
+        let script = redis::Script::new(
+            "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0",
+        );
         if let Ok(mut conn) = self.redis.conn().await {
             let key = format!("{}:refresh-lock", self.key(id));
-            let _: redis::RedisResult<()> = conn.del(key).await;
+            let _: redis::RedisResult<i64> =
+                script.key(key).arg(value).invoke_async(&mut conn).await;
         }
     }
 }
@@ -169,6 +219,10 @@ struct Inner {
     /// written to it, so a visitor who only reads pages costs nothing.
     is_new: bool,
     changed: bool,
+    /// This request set (or cleared) the shopper.
+    shopper_changed: bool,
+    /// The new id written by this request, for the response's cookie.
+    cookie: Option<String>,
     /// The id this request replaced (sign-in, sign-out): deleted on save.
     replaced: Option<String>,
 }
@@ -224,6 +278,35 @@ impl Session {
         inner.changed = true;
     }
 
+    /// A message for the next page the visitor sees, after any other
+    /// still waiting to be shown.
+    pub fn notify(&self, message: impl Into<String>) {
+        let message = message.into();
+        self.update(|d| {
+            d.notice = Some(match d.notice.take() {
+                Some(earlier) => format!("{earlier} {message}"),
+                None => message,
+            });
+        });
+    }
+
+    /// Signs the session in (or out, with `None`).
+    pub fn set_shopper(&self, shopper: Option<Shopper>) {
+        let mut inner = self.lock();
+        inner.data.shopper = shopper;
+        inner.shopper_changed = true;
+        inner.changed = true;
+    }
+
+    /// Changes the signed-in shopper's details (a new name), if signed in.
+    pub fn update_customer(&self, customer: Customer) {
+        let mut inner = self.lock();
+        if let Some(shopper) = &mut inner.data.shopper {
+            shopper.customer = customer;
+            inner.shopper_changed = true;
+        }
+    }
+
     pub fn set_claim_outcome(&self, outcome: crate::pages::sale::ClaimOutcome) {
         self.update(|d| d.claim_outcome = Some(outcome));
     }
@@ -276,30 +359,25 @@ impl Session {
             return Ok(Some(shopper.access_token));
         }
         let waited_until = tokio::time::Instant::now() + REFRESH_LOCK;
-        loop {
-            // Another request may have refreshed meanwhile.
-            if let Ok(Some(stored)) = self.store.load(&id).await {
-                match &stored.shopper {
-                    Some(s) if s.access_is_fresh(now) => {
-                        let token = s.access_token.clone();
-                        self.lock().data.shopper = stored.shopper.clone();
-                        return Ok(Some(token));
-                    }
-                    None => {
-                        self.update(|d| d.shopper = None);
-                        return Ok(None);
-                    }
-                    Some(_) => {}
-                }
+        let lock = loop {
+            if let Some(known) = self.refreshed_by_another(&id, now).await {
+                return Ok(known);
             }
             match self.store.lock_refresh(&id).await {
-                Ok(true) => break,
-                Ok(false) if tokio::time::Instant::now() < waited_until => {
+                Ok(Some(lock)) => break lock,
+                Ok(None) if tokio::time::Instant::now() < waited_until => {
                     tokio::time::sleep(Duration::from_millis(100)).await;
                 }
                 _ => return Err(Failure::Down("the session store")),
             }
+        };
+        // Read once more under the lock: a refresh that ended between the
+        // read above and taking the lock has already spent this token.
+        if let Some(known) = self.refreshed_by_another(&id, now).await {
+            self.store.unlock_refresh(&id, &lock).await;
+            return Ok(known);
         }
+        let shopper = self.shopper().unwrap_or(shopper);
         let refreshed = api.refresh(ctx, &shopper.refresh_token).await;
         let outcome = match refreshed {
             Ok(tokens) => {
@@ -310,15 +388,13 @@ impl Session {
                     refresh_token: tokens.refresh_token.unwrap_or(shopper.refresh_token),
                     customer: shopper.customer,
                 };
-                self.update(|d| d.shopper = Some(fresh));
+                self.set_shopper(Some(fresh));
                 Ok(Some(token))
             }
             Err(Failure::Refused(_)) => {
                 // Revoked or expired: the sign-in is over.
-                self.update(|d| {
-                    d.shopper = None;
-                    d.notice = Some("Your session has ended. Please sign in again.".to_owned());
-                });
+                self.set_shopper(None);
+                self.notify("Your session has ended. Please sign in again.");
                 Ok(None)
             }
             Err(down) => Err(down),
@@ -327,34 +403,56 @@ impl Session {
         if let Err(e) = self.save().await {
             tracing::warn!(error = %e, "saving the refreshed session failed");
         }
-        self.store.unlock_refresh(&id).await;
+        self.store.unlock_refresh(&id, &lock).await;
         outcome
     }
 
-    /// Writes the session if it changed; the cookie to set, if any.
+    /// What the store holds when another request has refreshed the tokens
+    /// (or ended the sign-in) since this one read the session: `Some` with
+    /// the token to use (`None` inside when signed out), taken into this
+    /// request's copy.
+    async fn refreshed_by_another(&self, id: &str, now: i64) -> Option<Option<String>> {
+        let stored = self.store.load(id).await.ok()??;
+        let token = match &stored.shopper {
+            Some(s) if s.access_is_fresh(now) => Some(s.access_token.clone()),
+            Some(_) => return None,
+            None => None,
+        };
+        self.lock().data.shopper = stored.shopper;
+        Some(token)
+    }
+
+    /// Writes what changed; the id whose cookie the response must set, if
+    /// this request gave the session a new one.
     async fn save(&self) -> redis::RedisResult<Option<String>> {
-        let (id, data, is_new, changed, replaced) = {
+        let (id, data, shopper, replaced) = {
             let mut inner = self.lock();
+            if inner.is_new && !inner.changed && !inner.shopper_changed {
+                // A visitor who only read pages: nothing is kept.
+                return Ok(None);
+            }
+            // A new id is written whole; a known one only where it changed.
             let snapshot = (
                 inner.id.clone(),
-                inner.data.clone(),
-                inner.is_new,
-                inner.changed,
+                (inner.changed || inner.is_new).then(|| inner.data.clone()),
+                (inner.shopper_changed || inner.is_new).then(|| inner.data.shopper.clone()),
                 inner.replaced.take(),
             );
+            if inner.is_new {
+                inner.cookie = Some(inner.id.clone());
+            }
             inner.is_new = false;
             inner.changed = false;
+            inner.shopper_changed = false;
             snapshot
         };
         if let Some(old) = replaced {
             self.store.delete(&old).await?;
         }
-        if changed {
-            self.store.save(&id, &data).await?;
-        } else if !is_new {
-            self.store.touch(&id).await?;
-        }
-        Ok((is_new && changed).then_some(id))
+        self.store
+            .save(&id, data.as_ref(), shopper.as_ref().map(Option::as_ref))
+            .await?;
+        Ok(self.lock().cookie.clone())
     }
 }
 
@@ -390,6 +488,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             data,
             is_new: false,
             changed: false,
+            shopper_changed: false,
+            cookie: None,
             replaced: None,
         },
         None => Inner {
@@ -400,6 +500,8 @@ pub async fn layer(State(state): State<AppState>, mut req: Request, next: Next) 
             },
             is_new: true,
             changed: false,
+            shopper_changed: false,
+            cookie: None,
             replaced: None,
         },
     };
@@ -448,6 +550,11 @@ impl IntoResponse for Failure {
     fn into_response(self) -> Response {
         match self {
             Failure::Down(dependency) => pages::errors::unavailable_page(dependency),
+            // The service no longer takes the shopper's token (a sign-in
+            // ended elsewhere): signing in again is the way on.
+            Failure::Refused(p) if p.status == 401 => {
+                axum::response::Redirect::to("/sign-in").into_response()
+            }
             Failure::Refused(p) => pages::errors::status_page(
                 StatusCode::from_u16(p.status).unwrap_or(StatusCode::BAD_GATEWAY),
             ),

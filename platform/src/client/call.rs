@@ -1,6 +1,9 @@
 //! `ServiceClient`, one per dependency, and the builder for one call.
 
-use std::{sync::Arc, time::Instant};
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use bytes::Bytes;
 use http::{header, HeaderName, HeaderValue, Method, StatusCode};
@@ -124,6 +127,7 @@ impl ServiceClient {
             caller_token: None,
             forwarded_for: None,
             headers: Vec::new(),
+            timeout: None,
         }
     }
 }
@@ -139,6 +143,7 @@ pub struct Call<'a> {
     caller_token: Option<String>,
     forwarded_for: Option<HeaderValue>,
     headers: Vec<(HeaderName, HeaderValue)>,
+    timeout: Option<Duration>,
 }
 
 /// How a call ended without a response for the caller.
@@ -193,6 +198,14 @@ impl Call<'_> {
         if let Ok(value) = HeaderValue::from_str(value) {
             self.headers.push((HeaderName::from_static(name), value));
         }
+        self
+    }
+
+    /// A limit on each attempt of this call other than the client's: for a
+    /// call the service is known to answer slowly (a checkout within its
+    /// budget), so it is not cut short and retried while still working.
+    pub fn timeout(mut self, limit: Duration) -> Self {
+        self.timeout = Some(limit);
         self
     }
 
@@ -292,7 +305,7 @@ impl Call<'_> {
                 Err(e) if e.is_timeout() => (
                     format!(
                         "timed out after {:?}: {}",
-                        settings.timeout,
+                        self.timeout.unwrap_or(settings.timeout),
                         error_chain(&e)
                     ),
                     true,
@@ -337,6 +350,9 @@ impl Call<'_> {
         }
         if let Some(id) = &self.request_id {
             request = request.header(REQUEST_ID_HEADER, id.clone());
+        }
+        if let Some(limit) = self.timeout {
+            request = request.timeout(limit);
         }
         let response = request.send().await?;
         let status = response.status();

@@ -5,9 +5,17 @@ use serde::Serialize;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use super::{send, types::*, Api, Ctx, Failure};
+use std::time::Duration;
+
+use super::{finish, prepare, send, types::*, Api, Ctx, Failure};
 
 const NO_BODY: Option<&Value> = None;
+
+/// How long placing an order may take: above order-service's checkout
+/// budget (`CHECKOUT_BUDGET_MS`, 5 s), after which it answers 202 with the
+/// order pending. Cut shorter, the call would be retried while the first is
+/// still working and come back "in progress".
+const PLACE_ORDER_LIMIT: Duration = Duration::from_secs(10);
 
 /// A query string of the pairs that have a value.
 fn query(pairs: &[(&str, Option<String>)]) -> String {
@@ -305,15 +313,15 @@ impl Api {
         checkout: &Checkout<'_>,
         idempotency_key: &str,
     ) -> Result<Order, Failure> {
-        send(
+        let call = prepare(
             &self.order,
             ctx,
             Method::POST,
             "/orders",
             Some(checkout),
             Some(idempotency_key),
-        )
-        .await
+        );
+        finish(&self.order, call.timeout(PLACE_ORDER_LIMIT)).await
     }
 
     pub async fn orders(&self, ctx: &Ctx, cursor: Option<&str>) -> Result<Page<Order>, Failure> {

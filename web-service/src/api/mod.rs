@@ -8,7 +8,7 @@ pub mod types;
 use std::sync::Arc;
 
 use http::Method;
-use platform::client::{ClientError, ClientMetrics, ClientSettings, ServiceClient};
+use platform::client::{Call, ClientError, ClientMetrics, ClientSettings, ServiceClient};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
 
 use crate::config::Upstreams;
@@ -118,6 +118,22 @@ async fn send<T: DeserializeOwned>(
     body: Option<&(impl Serialize + ?Sized)>,
     idempotency_key: Option<&str>,
 ) -> Result<T, Failure> {
+    finish(
+        client,
+        prepare(client, ctx, method, path, body, idempotency_key),
+    )
+    .await
+}
+
+/// The call [`send`] makes, for a caller that adds to it.
+fn prepare<'a>(
+    client: &'a ServiceClient,
+    ctx: &Ctx,
+    method: Method,
+    path: &str,
+    body: Option<&(impl Serialize + ?Sized)>,
+    idempotency_key: Option<&str>,
+) -> Call<'a> {
     let safe = method == Method::GET;
     let mut call = client
         .call(method, path)
@@ -133,6 +149,11 @@ async fn send<T: DeserializeOwned>(
     if let Some(key) = idempotency_key {
         call = call.header("idempotency-key", key).idempotent();
     }
+    call
+}
+
+/// Sends `call`: a 2xx decoded as `T`, anything else a [`Failure`].
+async fn finish<T: DeserializeOwned>(client: &ServiceClient, call: Call<'_>) -> Result<T, Failure> {
     let response = call.send().await.map_err(|e| down(&e))?;
     if response.is_success() {
         // A 204 has no body: read it as JSON null.

@@ -105,9 +105,10 @@ async fn start_session(
         refresh_token: tokens.refresh_token.unwrap_or_default(),
     };
     visit.session.rotate();
-    visit.session.update(|d| d.shopper = Some(shopper));
+    visit.session.set_shopper(Some(shopper));
     visit.ctx = ctx;
-    basket::merge_guest_cart(&state.api, visit).await
+    basket::merge_guest_cart(&state.api, visit).await;
+    Ok(())
 }
 
 pub async fn sign_up_form(
@@ -163,12 +164,10 @@ pub async fn sign_up(
     }
     match start_session(&state, &mut visit, &values.email, &form.password).await {
         Ok(()) => {
-            visit.session.update(|d| {
-                d.notice = Some(format!(
-                    "Welcome, {}! Your account is ready.",
-                    values.first_name
-                ));
-            });
+            visit.session.notify(format!(
+                "Welcome, {}! Your account is ready.",
+                values.first_name
+            ));
             Redirect::to(&next).into_response()
         }
         Err(Failure::Refused(problem)) => refused(&visit, problem),
@@ -185,9 +184,10 @@ pub async fn sign_out(State(state): State<AppState>, visit: Visit) -> Response {
         }
     }
     visit.session.rotate();
+    visit.session.set_shopper(None);
     visit.session.update(|d| {
-        d.shopper = None;
         d.cart_count = 0;
+        d.claim_outcome = None;
         d.notice = Some("You are signed out.".to_owned());
     });
     Redirect::to("/").into_response()
@@ -238,12 +238,8 @@ pub async fn update_account(
         .await
     {
         Ok(customer) => {
-            visit.session.update(|d| {
-                if let Some(shopper) = &mut d.shopper {
-                    shopper.customer = customer;
-                }
-                d.notice = Some("Your name is saved.".to_owned());
-            });
+            visit.session.update_customer(customer);
+            visit.session.notify("Your name is saved.");
             Redirect::to("/account").into_response()
         }
         Err(Failure::Refused(problem)) => {
@@ -294,18 +290,16 @@ pub async fn change_password(
     let email = shopper.customer.email.clone();
     match start_session(&state, &mut visit, &email, &form.new_password).await {
         Ok(()) => {
-            visit.session.update(|d| {
-                d.notice = Some(
-                    "Your password is changed. You were signed out everywhere else.".to_owned(),
-                );
-            });
+            visit
+                .session
+                .notify("Your password is changed. You were signed out everywhere else.");
             Redirect::to("/account").into_response()
         }
         Err(_) => {
-            visit.session.update(|d| {
-                d.shopper = None;
-                d.notice = Some("Your password is changed. Please sign in with it.".to_owned());
-            });
+            visit.session.set_shopper(None);
+            visit
+                .session
+                .notify("Your password is changed. Please sign in with it.");
             Redirect::to("/sign-in?next=%2Faccount").into_response()
         }
     }

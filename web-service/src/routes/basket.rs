@@ -51,6 +51,9 @@ fn quantity(raw: Option<&str>) -> Option<i64> {
 /// from the catalog now.
 pub async fn current_cart(api: &Api, visit: &Visit, state: &AppState) -> Result<Cart, Failure> {
     if visit.ctx.token.is_some() {
+        if !visit.session.guest_cart().is_empty() {
+            merge_guest_cart(api, visit).await;
+        }
         let cart = api.cart(&visit.ctx).await?;
         remember_count(&visit.session, &cart);
         return Ok(cart);
@@ -136,9 +139,9 @@ pub async fn add(
         Uuid::parse_str(form.product_id.trim()),
         quantity(form.quantity.as_deref()),
     ) else {
-        visit.session.update(|d| {
-            d.notice = Some(format!("Choose a quantity from 1 to {MAX_QUANTITY}."));
-        });
+        visit
+            .session
+            .notify(format!("Choose a quantity from 1 to {MAX_QUANTITY}."));
         return Redirect::to("/basket").into_response();
     };
     if let Err(e) = visit.maybe_signed_in(&state).await {
@@ -146,9 +149,7 @@ pub async fn add(
     }
     match set_line(&state.api, &visit, product_id, Change::Add(quantity)).await {
         Ok(()) => {
-            visit
-                .session
-                .update(|d| d.notice = Some("Added to your cart.".to_owned()));
+            visit.session.notify("Added to your cart.");
             Redirect::to("/basket").into_response()
         }
         Err(e) => refused_to_basket(&visit, e),
@@ -164,9 +165,9 @@ pub async fn change(
     let (Ok(product_id), Some(quantity)) =
         (Uuid::parse_str(&id), quantity(form.quantity.as_deref()))
     else {
-        visit.session.update(|d| {
-            d.notice = Some(format!("Choose a quantity from 1 to {MAX_QUANTITY}."));
-        });
+        visit
+            .session
+            .notify(format!("Choose a quantity from 1 to {MAX_QUANTITY}."));
         return Redirect::to("/basket").into_response();
     };
     if let Err(e) = visit.maybe_signed_in(&state).await {
@@ -200,9 +201,7 @@ pub async fn remove(
     };
     match removed {
         Ok(()) => {
-            visit
-                .session
-                .update(|d| d.notice = Some("Removed from your cart.".to_owned()));
+            visit.session.notify("Removed from your cart.");
             Redirect::to("/basket").into_response()
         }
         Err(e) => refused_to_basket(&visit, e),
@@ -270,9 +269,7 @@ async fn set_line(
 fn refused_to_basket(visit: &Visit, failure: Failure) -> Response {
     match failure {
         Failure::Refused(problem) => {
-            visit
-                .session
-                .update(|d| d.notice = Some(problem.message().to_owned()));
+            visit.session.notify(problem.message());
             Redirect::to("/basket").into_response()
         }
         down => down.into_response(),
@@ -280,24 +277,40 @@ fn refused_to_basket(visit: &Visit, failure: Failure) -> Response {
 }
 
 /// Puts a guest's lines into the customer's cart (after sign-in or sign-up),
-/// adding to what the customer already had.
-pub async fn merge_guest_cart(api: &Api, visit: &Visit) -> Result<(), Failure> {
-    let lines = visit.session.guest_cart();
-    if lines.is_empty() {
-        if let Ok(cart) = api.cart(&visit.ctx).await {
-            remember_count(&visit.session, &cart);
+/// adding to what the customer already had. Each line leaves the session
+/// once order-service has it, so a merge cut short by a service that is
+/// down adds nothing twice: the rest stays and is merged on the next visit
+/// to the cart (and signing in still succeeds).
+pub async fn merge_guest_cart(api: &Api, visit: &Visit) {
+    for line in visit.session.guest_cart() {
+        let merged = set_line(api, visit, line.product_id, Change::Add(line.quantity)).await;
+        // Merged, or refused for itself (a product no longer sold): it
+        // leaves the session, and is never a reason to fail sign-in.
+        if !kept_for_later(&merged) {
+            visit
+                .session
+                .update(|d| d.cart.retain(|l| l.product_id != line.product_id));
+        } else {
+            visit.session.notify(
+                "Some items of your cart could not be added to your account yet; \
+                 they will be when you next open your cart.",
+            );
+            return;
         }
-        return Ok(());
     }
-    for line in &lines {
-        match set_line(api, visit, line.product_id, Change::Add(line.quantity)).await {
-            // A product no longer sold is dropped, not a reason to fail sign-in.
-            Ok(()) | Err(Failure::Refused(_)) => {}
-            Err(down) => return Err(down),
-        }
+    if let Ok(cart) = api.cart(&visit.ctx).await {
+        remember_count(&visit.session, &cart);
     }
-    visit.session.update(|d| d.cart.clear());
-    Ok(())
+}
+
+/// A failure that says nothing about the line (a service down, a limit, a
+/// token refused): the line waits for the next merge.
+fn kept_for_later(merged: &Result<(), Failure>) -> bool {
+    match merged {
+        Ok(()) => false,
+        Err(Failure::Refused(p)) => matches!(p.status, 401 | 429),
+        Err(Failure::Down(_)) => true,
+    }
 }
 
 #[cfg(test)]

@@ -156,7 +156,25 @@ pub async fn place(
             }
             Redirect::to(&format!("/account/orders/{}", order.id)).into_response()
         }
-        Err(Failure::Refused(problem)) => {
+        // The first send of this form is still being placed (a double
+        // click, or a send the browser repeated): its order will appear in
+        // the orders; sending the form again with a new key would order twice.
+        Err(Failure::Refused(problem)) if problem.kind.ends_with("request-in-progress") => {
+            visit
+                .session
+                .notify("Your order is being placed: it appears here in a moment.");
+            Redirect::to("/account/orders").into_response()
+        }
+        Err(Failure::Refused(mut problem)) => {
+            if problem.kind.ends_with("idempotency-key-reused") {
+                // This form was sent before with other details (the browser's
+                // back button): the fresh key below makes the next send a new order.
+                problem.detail = Some(
+                    "This checkout form was already sent with other details. \
+                     Check your orders, or send it again to place a new order."
+                        .to_owned(),
+                );
+            }
             let status =
                 StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY);
             let values = CheckoutValues {

@@ -153,12 +153,18 @@ pub fn sign_in_redirect(next: &str) -> Response {
     Redirect::to(&format!("/sign-in?next={next}")).into_response()
 }
 
-/// Only a path of this site is a place to go back to (no open redirect).
+/// Only a path of this site is a place to go back to (no open redirect):
+/// `/` then printable ASCII, no second `/` or `\` (a browser reads `//`,
+/// `/\` and `/<tab>/` as another host), no spaces or control characters
+/// (which would also break the `Location` header).
 pub fn safe_next(next: Option<&str>) -> String {
+    let local = |n: &str| {
+        n.starts_with('/')
+            && !matches!(n.as_bytes().get(1), Some(b'/'))
+            && n.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'\\')
+    };
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\") => {
-            n.to_owned()
-        }
+        Some(n) if local(n) => n.to_owned(),
         _ => "/".to_owned(),
     }
 }
@@ -178,6 +184,13 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        // Still encoded, it is a path of this site.
+        assert_eq!(safe_next(Some("/%09/evil.example")), "/%09/evil.example");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/shop\r\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/a\\b")), "/");
+        assert_eq!(safe_next(Some("/shop?q=mug&page=2")), "/shop?q=mug&page=2");
+        assert_eq!(safe_next(Some("")), "/");
         assert_eq!(safe_next(None), "/");
     }
 }

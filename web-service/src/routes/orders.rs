@@ -72,6 +72,6 @@ pub async fn cancel(
         }
         Err(down) => return down.into_response(),
     };
-    visit.session.update(|d| d.notice = Some(notice));
+    visit.session.notify(notice);
     Redirect::to(&back).into_response()
 }

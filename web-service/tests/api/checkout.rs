@@ -136,3 +136,43 @@ async fn the_same_checkout_form_sent_twice_places_one_order() {
         "one order listed"
     );
 }
+
+#[tokio::test]
+async fn a_form_sent_again_while_its_first_send_is_still_being_placed_waits_for_that_order() {
+    let shop = spawn_shop().await;
+    let (mug, sku) = shop.product("Blue Enamel Mug", 1250, 10).await;
+    let mut shopper = shop.shopper();
+    shopper.sign_up(&email(), "/").await;
+    shopper.add_to_cart(mug, "1").await;
+    let form = shopper.get("/checkout").await;
+    let key = form.input("idempotency_key").unwrap();
+    let fields = address_fields("tok_visa", "", &key);
+    shopper.submit("/checkout", &fields).await;
+    // As order-service sees a second send while the first is still running:
+    // the key claimed, no answer stored yet.
+    let claimed = sqlx::query(
+        "UPDATE idempotency_keys
+         SET state = 'running', resource_id = NULL, response_status = NULL,
+             response_body = NULL, locked_until = now() + interval '1 hour'
+         WHERE key = $1",
+    )
+    .bind(&key)
+    .execute(&shop.order.state.pool)
+    .await
+    .unwrap();
+    assert_eq!(claimed.rows_affected(), 1);
+
+    let again = shopper.submit("/checkout", &fields).await;
+
+    assert_eq!(
+        again.path, "/account/orders",
+        "sent to the orders, not a new form"
+    );
+    again.assert_shows("Your order is being placed");
+    assert_eq!(
+        again.body.matches("/account/orders/").count(),
+        1,
+        "one order"
+    );
+    assert_eq!(shop.available(&sku).await, 9);
+}

@@ -10,34 +10,53 @@ use serde_json::{json, Value};
 
 use crate::helpers::{email, spawn_shop, spawn_shop_with, Options, Shop};
 
-/// The one session the test's shoppers made, as stored in Redis.
-async fn only_session(shop: &Shop) -> (String, Value) {
+async fn redis() -> redis::aio::MultiplexedConnection {
     let client = redis::Client::open(platform::testing::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = conn
+    client.get_multiplexed_async_connection().await.unwrap()
+}
+
+/// The keys of the sessions the test's shoppers made (each one's contents;
+/// its shopper is at `<key>:shopper`).
+async fn session_keys(shop: &Shop) -> Vec<String> {
+    let keys: Vec<String> = redis()
+        .await
         .keys(format!("{}:web:session:*", shop.env_prefix))
         .await
         .unwrap();
-    let keys: Vec<String> = keys
-        .into_iter()
-        .filter(|k| !k.ends_with(":refresh-lock"))
-        .collect();
+    keys.into_iter()
+        .filter(|k| !k.ends_with(":refresh-lock") && !k.ends_with(":shopper"))
+        .collect()
+}
+
+/// The one session the test's shoppers made, as stored in Redis.
+async fn only_session(shop: &Shop) -> (String, Value) {
+    let keys = session_keys(shop).await;
     assert_eq!(keys.len(), 1, "one session: {keys:?}");
-    let raw: String = conn.get(&keys[0]).await.unwrap();
+    let raw: String = redis().await.get(&keys[0]).await.unwrap();
     (keys[0].clone(), serde_json::from_str(&raw).unwrap())
 }
 
-/// Makes the session's access token look expired, as 15 minutes later.
-async fn expire_access_token(shop: &Shop) -> String {
-    let (key, mut session) = only_session(shop).await;
-    session["shopper"]["access_expires_at"] = json!(0);
-    let client = redis::Client::open(platform::testing::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let _: () = conn.set_ex(&key, session.to_string(), 3600).await.unwrap();
-    session["shopper"]["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
+/// The refresh token the one session holds.
+async fn refresh_token(shop: &Shop) -> String {
+    let (key, _) = only_session(shop).await;
+    let raw: String = redis().await.get(format!("{key}:shopper")).await.unwrap();
+    let shopper: Value = serde_json::from_str(&raw).unwrap();
+    shopper["refresh_token"].as_str().unwrap().to_owned()
+}
+
+/// Makes every signed-in session's access token look expired, as 15
+/// minutes later.
+async fn expire_access_tokens(shop: &Shop) {
+    let mut conn = redis().await;
+    for key in session_keys(shop).await {
+        let key = format!("{key}:shopper");
+        let raw: Option<String> = conn.get(&key).await.unwrap();
+        if let Some(raw) = raw {
+            let mut shopper: Value = serde_json::from_str(&raw).unwrap();
+            shopper["access_expires_at"] = json!(0);
+            let _: () = conn.set_ex(&key, shopper.to_string(), 3600).await.unwrap();
+        }
+    }
 }
 
 #[tokio::test]
@@ -106,6 +125,48 @@ async fn a_guests_cart_is_merged_into_the_customers_on_sign_up() {
 }
 
 #[tokio::test]
+async fn signing_up_while_the_cart_service_is_down_still_signs_in_and_keeps_the_guests_lines() {
+    let shop = spawn_shop().await;
+    let (mug, _) = shop.product("Blue Enamel Mug", 1250, 10).await;
+    let mut shopper = shop.shopper();
+    shopper.add_to_cart(mug, "2").await;
+    shop.order.stop();
+
+    let page = shopper.sign_up(&email(), "/").await;
+
+    assert_eq!(page.path, "/");
+    page.assert_shows("Welcome, Ada!")
+        .assert_shows("could not be added to your account yet");
+    let (_, session) = only_session(&shop).await;
+    assert_eq!(
+        session["cart"],
+        json!([{"product_id": mug, "quantity": 2}]),
+        "kept for the next merge, none of it merged twice"
+    );
+}
+
+#[tokio::test]
+async fn a_token_a_service_refuses_sends_the_shopper_to_sign_in() {
+    let shop = spawn_shop().await;
+    let mut shopper = shop.shopper();
+    shopper.sign_up(&email(), "/").await;
+    // A token that is not expired as the shop sees it, but that no service
+    // takes (signed by another key, say).
+    let (key, _) = only_session(&shop).await;
+    let key = format!("{key}:shopper");
+    let mut conn = redis().await;
+    let raw: String = conn.get(&key).await.unwrap();
+    let mut stored: Value = serde_json::from_str(&raw).unwrap();
+    stored["access_token"] = json!("not.a.token");
+    let _: () = conn.set_ex(&key, stored.to_string(), 3600).await.unwrap();
+
+    let response = shopper.get_once("/account/orders").await;
+
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/sign-in");
+}
+
+#[tokio::test]
 async fn sign_up_errors_are_shown_beside_their_fields() {
     let shop = spawn_shop().await;
     let mut shopper = shop.shopper();
@@ -133,26 +194,19 @@ async fn an_expired_access_token_is_refreshed_and_a_reused_refresh_token_ends_th
     let mut shopper = shop.shopper();
     shopper.sign_up(&email(), "/").await;
 
-    let first = expire_access_token(&shop).await;
+    let first = refresh_token(&shop).await;
+    expire_access_tokens(&shop).await;
     shopper.get("/account").await.assert_shows("Your account");
-    let (_, session) = only_session(&shop).await;
-    let second = session["shopper"]["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let second = refresh_token(&shop).await;
     assert_ne!(first, second, "rotated on use");
 
     // Many pages at once with an expired token: one refresh, not a reuse.
-    expire_access_token(&shop).await;
+    expire_access_tokens(&shop).await;
     let loads = (0..5).map(|_| shopper.get_once("/account"));
     for response in futures::future::join_all(loads).await {
         assert_eq!(response.status(), StatusCode::OK);
     }
-    let (_, session) = only_session(&shop).await;
-    let third = session["shopper"]["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let third = refresh_token(&shop).await;
     assert_ne!(third, second);
 
     // The old token used again (stolen, say) is reuse: registration revokes
@@ -164,7 +218,7 @@ async fn an_expired_access_token_is_refreshed_and_a_reused_refresh_token_ends_th
         .await
         .unwrap();
     assert_eq!(reused.status(), StatusCode::UNAUTHORIZED);
-    expire_access_token(&shop).await;
+    expire_access_tokens(&shop).await;
     let response = shopper.get_once("/account").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(response.headers()["location"], "/sign-in?next=%2Faccount");
@@ -179,11 +233,7 @@ async fn signing_out_revokes_the_refresh_token_at_registration() {
     let shop = spawn_shop().await;
     let mut shopper = shop.shopper();
     shopper.sign_up(&email(), "/").await;
-    let (_, session) = only_session(&shop).await;
-    let refresh = session["shopper"]["refresh_token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let refresh = refresh_token(&shop).await;
     shopper.get("/").await;
     shopper
         .submit("/sign-out", &[])
@@ -285,20 +335,7 @@ async fn the_account_page_changes_the_name_and_the_password_and_ends_other_sign_
     laptop.get("/account").await.assert_shows("Your account");
 
     // The phone's sign-in ended with the change: its next refresh is refused.
-    let client = redis::Client::open(platform::testing::redis_url()).unwrap();
-    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
-    let keys: Vec<String> = conn
-        .keys(format!("{}:web:session:*", shop.env_prefix))
-        .await
-        .unwrap();
-    for key in keys.iter().filter(|k| !k.ends_with(":refresh-lock")) {
-        let raw: String = conn.get(key).await.unwrap();
-        let mut session: Value = serde_json::from_str(&raw).unwrap();
-        if session["shopper"].is_object() {
-            session["shopper"]["access_expires_at"] = json!(0);
-            let _: () = conn.set_ex(key, session.to_string(), 3600).await.unwrap();
-        }
-    }
+    expire_access_tokens(&shop).await;
     let response = phone.get_once("/account").await;
     assert_eq!(
         response.status(),

@@ -225,3 +225,25 @@ async fn an_unreachable_dependency_is_unavailable_after_the_retries() {
     );
     assert_eq!(h.metrics.requests(DEPENDENCY, "retry"), 2);
 }
+
+#[tokio::test]
+async fn a_call_given_a_longer_limit_waits_for_a_slow_answer_in_one_attempt() {
+    let settings = ClientSettings {
+        timeout: Duration::from_millis(200),
+        ..quick_settings()
+    };
+    let h = Harness::with(settings).await;
+    h.dependency
+        .script(&[Reply::Slow(Duration::from_millis(600))]);
+
+    let response = h
+        .client
+        .call(Method::POST, "/orders")
+        .idempotent()
+        .timeout(Duration::from_secs(3))
+        .send()
+        .await;
+
+    assert!(response.is_ok(), "{response:?}");
+    assert_eq!(h.dependency.calls(), 1, "not cut short and retried");
+}
