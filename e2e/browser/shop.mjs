@@ -176,6 +176,14 @@ async function addToCart(shopper, query, productName, quantity) {
   const sku = (await page.locator(".sku").innerText()).replace("SKU", "").trim();
   await page.getByLabel("Quantity").fill(String(quantity));
   await page.getByRole("button", { name: "Add to cart" }).click();
+  if (shopper.javaScriptEnabled) {
+    // Sent in the background: the shopper stays on the product, and the
+    // header's badge and the notice say what happened.
+    await page.locator("[data-cart-badge] .badge", { hasText: String(quantity) }).waitFor();
+    await page.locator("#main > .notice", { hasText: "Added to your cart" }).waitFor();
+    check(/\/shop\//.test(page.url()), `adding to the cart left the product page for ${page.url()}`);
+    await page.locator("[data-cart-badge]").click();
+  }
   await page.waitForURL(/\/basket/);
   await inspect(shopper, "cart");
   check((await page.locator("table.cart").innerText()).includes(productName), `the cart does not show ${productName}`);
@@ -194,6 +202,16 @@ async function guestOrdersWithPromoAndCancels(browser) {
   const shopper = await newShopper(browser, "guest");
   const { page } = shopper;
   const sku = await addToCart(shopper, "mug", "Ceramic Mug 350 ml", 2);
+  // The cart's forms redraw the cart in place: no page load.
+  await page.evaluate(() => { window.sameDocument = true; });
+  await page.getByLabel(/^Quantity of/).fill("3");
+  await page.getByRole("button", { name: "Update" }).click();
+  await page.locator("dl.totals .grand dd", { hasText: "$36.00" }).waitFor();
+  await page.getByLabel(/^Quantity of/).fill("2");
+  await page.getByRole("button", { name: "Update" }).click();
+  await page.locator("dl.totals .grand dd", { hasText: "$24.00" }).waitFor();
+  check(await page.evaluate(() => window.sameDocument === true), "changing a quantity reloaded the page");
+  check((await page.locator("[data-cart-badge] .badge").innerText()).trim() === "2", "the badge does not show 2 after the update");
   const before = await available(sku);
   await page.getByRole("link", { name: "Check out" }).click();
   await page.waitForURL(/\/sign-in/);

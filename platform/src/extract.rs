@@ -42,6 +42,28 @@ impl<T: Serialize> IntoResponse for Json<T> {
     }
 }
 
+/// As [`Json`], for a body that must be a JSON object: serde also reads a
+/// struct from an array (`[true]` for `{"flag": true}`), which no client
+/// means and an API should refuse (422).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct JsonObject<T>(pub T);
+
+impl<T, S> FromRequest<S> for JsonObject<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let Json(value) = Json::<serde_json::Value>::from_request(req, state).await?;
+        if !value.is_object() {
+            return Err(ApiError::validation("body", "must be a JSON object"));
+        }
+        parse_value(value).map(JsonObject)
+    }
+}
+
 /// Like `axum::extract::Query`, but rejections are problem+json (422).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Query<T>(pub T);

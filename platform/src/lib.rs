@@ -29,4 +29,4 @@ pub mod tls;
 pub mod testing;
 
 pub use error::{ApiError, FieldError, Problem};
-pub use extract::{Json, Query};
+pub use extract::{Json, JsonObject, Query};

@@ -1,9 +1,15 @@
 // Storefront's one script. Everything works without it; it only adds a live
-// countdown (from the server's clock) and opens a sale's claim button on time.
+// countdown (from the server's clock), opens a sale's claim button on time,
+// and sends the cart's forms in the background: "Add to cart" keeps the
+// shopper on the product (the header's cart badge and the notice change in
+// place), and the cart's quantity and remove forms redraw the cart without
+// a page load. The server's answer is the same page a form would have led
+// to; this script only takes the parts it needs from it.
 (function () {
   "use strict";
   function pad(n) { return n < 10 ? "0" + n : String(n); }
-  function start() {
+
+  function countdowns() {
     var clocks = document.querySelectorAll("[data-countdown]");
     if (!clocks.length) return;
     // The page says what time the server had; the gap to this clock is kept.
@@ -21,6 +27,67 @@
     }
     tick();
     setInterval(tick, 250);
+  }
+
+  // The notice of the page the form led to, shown at the top of this one.
+  function showNotice(doc) {
+    var main = document.getElementById("main");
+    var old = main.querySelector(":scope > .notice");
+    if (old) old.remove();
+    var notice = doc.querySelector("#main > .notice");
+    if (notice) main.insertBefore(document.importNode(notice, true), main.firstChild);
+  }
+
+  function swap(selector, doc) {
+    var mine = document.querySelector(selector);
+    var theirs = doc.querySelector(selector);
+    if (mine && theirs) mine.replaceWith(document.importNode(theirs, true));
+  }
+
+  function send(form, mode) {
+    var busy = form.querySelector("button[type=submit]");
+    if (busy) busy.disabled = true;
+    var focused = document.activeElement && document.activeElement.id;
+    return fetch(form.action, {
+      method: "POST",
+      body: new URLSearchParams(new FormData(form)),
+      credentials: "same-origin",
+      redirect: "follow",
+    }).then(function (response) {
+      // Anything but the page the form leads to (a refusal, a service
+      // down): the browser shows the server's own page for it.
+      if (!response.ok || !response.headers.get("content-type").startsWith("text/html")) {
+        throw new Error("status " + response.status);
+      }
+      return response.text();
+    }).then(function (text) {
+      var doc = new DOMParser().parseFromString(text, "text/html");
+      swap("[data-cart-badge]", doc);
+      if (mode === "cart") {
+        var nodes = Array.from(doc.getElementById("main").childNodes);
+        document.getElementById("main").replaceChildren(...nodes.map(function (n) { return document.importNode(n, true); }));
+        var again = focused && document.getElementById(focused);
+        if (again) again.focus();
+      } else {
+        showNotice(doc);
+        if (busy) busy.disabled = false;
+      }
+    });
+  }
+
+  function enhanceForms() {
+    document.addEventListener("submit", function (event) {
+      var form = event.target;
+      var mode = form.getAttribute("data-enhance");
+      if (!mode || !window.fetch || !window.DOMParser) return;
+      event.preventDefault();
+      send(form, mode).catch(function () { form.submit(); });
+    });
+  }
+
+  function start() {
+    countdowns();
+    enhanceForms();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

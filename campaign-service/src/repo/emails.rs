@@ -176,6 +176,45 @@ pub async fn upsert_preference(
     .await
 }
 
+/// Whether the customer wants marketing email now (opted in, not unsubscribed).
+#[tracing::instrument(skip_all)]
+pub async fn wants_marketing(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+) -> Result<bool, sqlx::Error> {
+    let wants: Option<bool> = sqlx::query_scalar(
+        "SELECT marketing_opt_in AND unsubscribed_at IS NULL
+         FROM marketing_preferences WHERE customer_id = $1",
+    )
+    .bind(customer_id)
+    .fetch_optional(conn)
+    .await?;
+    Ok(wants.unwrap_or(false))
+}
+
+/// Opts the customer in (again, after an unsubscribe). An address already
+/// known (from `customer.registered`) is kept; `email` fills in a missing one.
+#[tracing::instrument(skip_all)]
+pub async fn subscribe(
+    conn: &mut PgConnection,
+    customer_id: Uuid,
+    email: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO marketing_preferences (customer_id, email, marketing_opt_in)
+         VALUES ($1, $2, true)
+         ON CONFLICT (customer_id) DO UPDATE
+         SET marketing_opt_in = true, unsubscribed_at = NULL,
+             email = CASE WHEN marketing_preferences.email = '' THEN EXCLUDED.email ELSE marketing_preferences.email END,
+             updated_at = now()",
+    )
+    .bind(customer_id)
+    .bind(email)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn unsubscribe(conn: &mut PgConnection, customer_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query(

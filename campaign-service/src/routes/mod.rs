@@ -8,6 +8,7 @@ use crate::state::AppState;
 
 pub mod campaigns;
 pub mod emails;
+pub mod preferences;
 pub mod promo_codes;
 pub mod unsubscribe;
 
@@ -33,5 +34,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(campaigns::router())
         .merge(promo_codes::router())
         .merge(emails::router())
+        .merge(preferences::router())
         .merge(unsubscribe::router())
 }

@@ -312,3 +312,84 @@ fn unsubscribe_token(body: &str) -> String {
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '.' || *c == '-' || *c == '_')
         .collect()
 }
+
+#[tokio::test]
+async fn a_customer_turns_marketing_off_and_on_again_from_their_account() {
+    let app = spawn_app().await;
+    let keen = unique_address();
+    let event = registered(&keen, "Keen", true);
+    let customer_id = event.data["customer_id"].as_str().unwrap().to_owned();
+    app.messaging.publish("registration", &event).await;
+    app.wait_for_emails(&keen, 1, WAIT).await;
+    let claims = app
+        .tokens
+        .claims(platform::auth::Role::Customer, &customer_id);
+    let token = app.tokens.sign(&claims);
+    let preference = || async {
+        let response = app
+            .client
+            .get(app.url("/emails/preferences/me"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.json::<Value>().await.unwrap()["marketing_opt_in"].clone()
+    };
+    let set = |opt_in: Value| {
+        app.client
+            .put(app.url("/emails/preferences/me"))
+            .bearer_auth(&token)
+            .json(&json!({ "marketing_opt_in": opt_in }))
+            .send()
+    };
+
+    assert_eq!(preference().await, json!(true), "as registered");
+    let off = set(json!(false)).await.unwrap();
+    assert_eq!(off.status().as_u16(), 200);
+    assert_eq!(preference().await, json!(false));
+    let unsubscribed: Option<time::OffsetDateTime> = sqlx::query_scalar(
+        "SELECT unsubscribed_at FROM marketing_preferences WHERE customer_id = $1::uuid",
+    )
+    .bind(&customer_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert!(unsubscribed.is_some(), "an unsubscribe, as the link makes");
+    set(json!(true)).await.unwrap();
+    assert_eq!(preference().await, json!(true));
+    let email: String =
+        sqlx::query_scalar("SELECT email FROM marketing_preferences WHERE customer_id = $1::uuid")
+            .bind(&customer_id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(email, keen, "the address from the registration is kept");
+
+    let not_a_choice = set(json!("yes")).await.unwrap();
+    assert_eq!(not_a_choice.status().as_u16(), 422);
+    let an_array = app
+        .client
+        .put(app.url("/emails/preferences/me"))
+        .bearer_auth(&token)
+        .json(&json!([true]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(an_array.status().as_u16(), 422, "an object only");
+    let anonymous = app
+        .client
+        .get(app.url("/emails/preferences/me"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(anonymous.status().as_u16(), 401);
+    let service = app
+        .client
+        .get(app.url("/emails/preferences/me"))
+        .bearer_auth(app.tokens.service("order-service"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(service.status().as_u16(), 404);
+}

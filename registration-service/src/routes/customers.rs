@@ -6,7 +6,7 @@ use platform::{
     auth::{Caller, Role},
     events::{payloads::CustomerRegistered, NewEvent},
     http::{ClientIp, RequestId},
-    outbox, ApiError, Json,
+    outbox, ApiError, Json, JsonObject,
 };
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
@@ -67,14 +67,9 @@ pub struct ProfilePatch {
 async fn update_me(
     State(state): State<AppState>,
     Caller(claims): Caller,
-    Json(body): Json<serde_json::Value>,
+    JsonObject(body): JsonObject<ProfilePatch>,
 ) -> Result<Json<Customer>, ApiError> {
     let id = person(&claims)?;
-    // An object only: serde would also read a struct from an array.
-    if !body.is_object() {
-        return Err(ApiError::validation("body", "must be a JSON object"));
-    }
-    let body: ProfilePatch = platform::extract::parse_value(body)?;
     let mut conn = state.pool.acquire().await?;
     let current = customers::find_by_id(&mut conn, id)
         .await?
@@ -131,13 +126,9 @@ pub struct PasswordChange {
 async fn change_password(
     State(state): State<AppState>,
     Caller(claims): Caller,
-    Json(body): Json<serde_json::Value>,
+    JsonObject(body): JsonObject<PasswordChange>,
 ) -> Result<StatusCode, ApiError> {
     let id = person(&claims)?;
-    if !body.is_object() {
-        return Err(ApiError::validation("body", "must be a JSON object"));
-    }
-    let body: PasswordChange = platform::extract::parse_value(body)?;
     let limit = state.rate_limits.login_per_account;
     let key = id.to_string();
     state

@@ -265,6 +265,37 @@ impl Api {
         .await
     }
 
+    /// The shopper's marketing choice, as campaign-service (which sends
+    /// the offers) has it.
+    pub async fn marketing(&self, ctx: &Ctx) -> Result<bool, Failure> {
+        let got: MarketingPreference = send(
+            &self.campaign,
+            ctx,
+            Method::GET,
+            "/emails/preferences/me",
+            NO_BODY,
+            None,
+        )
+        .await?;
+        Ok(got.marketing_opt_in)
+    }
+
+    pub async fn set_marketing(&self, ctx: &Ctx, opt_in: bool) -> Result<bool, Failure> {
+        let body = MarketingPreference {
+            marketing_opt_in: opt_in,
+        };
+        let got: MarketingPreference = send(
+            &self.campaign,
+            ctx,
+            Method::PUT,
+            "/emails/preferences/me",
+            Some(&body),
+            None,
+        )
+        .await?;
+        Ok(got.marketing_opt_in)
+    }
+
     pub async fn change_password(
         &self,
         ctx: &Ctx,

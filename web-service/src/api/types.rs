@@ -206,3 +206,8 @@ pub struct Customer {
     pub marketing_opt_in: bool,
     pub role: String,
 }
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct MarketingPreference {
+    pub marketing_opt_in: bool,
+}

@@ -99,7 +99,14 @@ pub fn sign_up(
     )
 }
 
-pub fn account(chrome: &Chrome, customer: &Customer, problem: Option<&Problem>) -> Markup {
+/// The account page; `marketing` is `None` when campaign-service, which
+/// keeps the choice, did not answer.
+pub fn account(
+    chrome: &Chrome,
+    customer: &Customer,
+    marketing: Option<bool>,
+    problem: Option<&Problem>,
+) -> Markup {
     let field = |name: &str| problem.and_then(|p| p.field(name));
     let general = problem
         .filter(|p| p.errors.is_empty())
@@ -123,9 +130,23 @@ pub fn account(chrome: &Chrome, customer: &Customer, problem: Option<&Problem>) 
                 @if let Some(general) = general { p.form-error role="alert" { (general) } }
                 dl.facts {
                     dt { "Email" } dd { (customer.email) }
-                    dt { "Offers by email" } dd { @if customer.marketing_opt_in { "Yes" } @else { "No" } }
                 }
                 p { a href="/account/orders" { "Your orders" } }
+                form.stacked action="/account/marketing" method="post" {
+                    (csrf_field(&chrome.csrf()))
+                    h2 { "Emails" }
+                    @match marketing {
+                        Some(opted_in) => {
+                            label.check {
+                                input type="checkbox" name="marketing_opt_in" checked[opted_in];
+                                " Email me offers and news"
+                            }
+                            p.hint { "Order and account emails are sent either way." }
+                            button type="submit" { "Save email choice" }
+                        }
+                        None => p.notice role="status" { "Your email choices are unavailable right now." }
+                    }
+                }
                 form.stacked action="/account" method="post" novalidate {
                     (csrf_field(&chrome.csrf()))
                     h2 { "Your name" }

@@ -86,7 +86,7 @@ pub fn page(
                                     }
                                     td { @if let Some(p) = line.unit_price_cents { (money(p, &cart.currency)) } }
                                     td {
-                                        form.inline.quantity action=(format!("/basket/items/{}", line.product_id)) method="post" {
+                                        form.inline.quantity action=(format!("/basket/items/{}", line.product_id)) method="post" data-enhance="cart" {
                                             (csrf_field(&chrome.csrf()))
                                             label.visually-hidden for=(format!("q-{}", line.product_id)) { "Quantity of " (line.name.as_deref().unwrap_or("this product")) }
                                             input id=(format!("q-{}", line.product_id)) type="number" name="quantity" min="1" max="100" value=(line.quantity) required;
@@ -95,7 +95,7 @@ pub fn page(
                                     }
                                     td { @if let Some(t) = line.line_total_cents { (money(t, &cart.currency)) } }
                                     td {
-                                        form.inline action=(format!("/basket/items/{}/remove", line.product_id)) method="post" {
+                                        form.inline action=(format!("/basket/items/{}/remove", line.product_id)) method="post" data-enhance="cart" {
                                             (csrf_field(&chrome.csrf()))
                                             button.link type="submit" { "Remove" }
                                         }

@@ -155,7 +155,7 @@ pub fn product(chrome: &Chrome, p: &Product, stock: &Result<Option<Stock>, Failu
                     p.description { (p.description) }
                     p.sku { "SKU " (p.sku) }
                     @if can_buy {
-                        form.buy action="/basket/items" method="post" {
+                        form.buy action="/basket/items" method="post" data-enhance="badge" {
                             (csrf_field(&chrome.csrf()))
                             input type="hidden" name="product_id" value=(p.id);
                             label for="quantity" { "Quantity" }

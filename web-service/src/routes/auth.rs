@@ -206,10 +206,17 @@ async fn render_account(
     problem: Option<&Problem>,
     status: StatusCode,
 ) -> Response {
-    match state.api.me(&visit.ctx).await {
+    let (customer, marketing) =
+        tokio::join!(state.api.me(&visit.ctx), state.api.marketing(&visit.ctx));
+    match customer {
         Ok(customer) => (
             status,
-            html(pages::account::account(&visit.chrome(), &customer, problem)),
+            html(pages::account::account(
+                &visit.chrome(),
+                &customer,
+                marketing.ok(),
+                problem,
+            )),
         )
             .into_response(),
         Err(e) => e.into_response(),
@@ -253,6 +260,39 @@ pub async fn update_account(
         }
         Err(down) => down.into_response(),
     }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct MarketingForm {
+    /// A checkbox: sent only when ticked.
+    marketing_opt_in: Option<String>,
+}
+
+pub async fn change_marketing(
+    State(state): State<AppState>,
+    mut visit: Visit,
+    Form(form): Form<MarketingForm>,
+) -> Response {
+    if let Err(to_sign_in) = visit.signed_in_then(&state, "/account").await {
+        return to_sign_in;
+    }
+    match state
+        .api
+        .set_marketing(&visit.ctx, form.marketing_opt_in.is_some())
+        .await
+    {
+        Ok(true) => visit
+            .session
+            .notify("You will get our offers and news by email."),
+        Ok(false) => visit
+            .session
+            .notify("You will no longer get offers by email."),
+        Err(Failure::Down(_)) => visit
+            .session
+            .notify("Your email choice could not be saved right now. Please try again."),
+        Err(refused) => return refused.into_response(),
+    }
+    Redirect::to("/account").into_response()
 }
 
 #[derive(Debug, Deserialize)]

@@ -38,6 +38,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/checkout", get(checkout::form).post(checkout::place))
         .route("/account", get(auth::account).post(auth::update_account))
         .route("/account/password", post(auth::change_password))
+        .route("/account/marketing", post(auth::change_marketing))
         .route("/account/orders", get(orders::list))
         .route("/account/orders/{id}", get(orders::detail))
         .route("/account/orders/{id}/cancel", post(orders::cancel))

@@ -344,3 +344,28 @@ async fn the_account_page_changes_the_name_and_the_password_and_ends_other_sign_
     );
     laptop.get("/account").await.assert_shows("Your account");
 }
+
+#[tokio::test]
+async fn the_account_page_turns_offers_by_email_on_and_off() {
+    let shop = spawn_shop().await;
+    let mut shopper = shop.shopper();
+    shopper.sign_up(&email(), "/").await;
+    let unticked = "name=\"marketing_opt_in\">";
+    let ticked = "name=\"marketing_opt_in\" checked>";
+    shopper
+        .get("/account")
+        .await
+        .assert_shows("Email me offers and news")
+        .assert_shows(unticked);
+
+    let on = shopper
+        .submit("/account/marketing", &[("marketing_opt_in", "on")])
+        .await;
+    assert_eq!(on.path, "/account");
+    on.assert_shows("You will get our offers and news by email")
+        .assert_shows(ticked);
+
+    let off = shopper.submit("/account/marketing", &[]).await;
+    off.assert_shows("You will no longer get offers by email")
+        .assert_shows(unticked);
+}
