@@ -30,6 +30,26 @@ pub fn decode_cursor(cursor: Option<&str>) -> Result<Option<Uuid>, ApiError> {
     Uuid::try_parse(id).map(Some).map_err(|_| bad())
 }
 
+/// Encodes the last key of a page ordered by a text key (a SKU) as an
+/// opaque cursor.
+pub fn encode_key_cursor(last: &str) -> String {
+    URL_SAFE_NO_PAD.encode(format!("k1:{last}"))
+}
+
+/// Decodes a cursor made by `encode_key_cursor`; anything else is a 400.
+pub fn decode_key_cursor(cursor: Option<&str>) -> Result<Option<String>, ApiError> {
+    let Some(cursor) = cursor else {
+        return Ok(None);
+    };
+    let bad = || ApiError::BadRequest("the cursor is not one this API issued".to_owned());
+    let raw = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
+    let text = String::from_utf8(raw).map_err(|_| bad())?;
+    text.strip_prefix("k1:")
+        .map(str::to_owned)
+        .map(Some)
+        .ok_or_else(bad)
+}
+
 /// A page size between 1 and 100 (default 20).
 pub fn page_size(limit: Option<i64>) -> Result<i64, ApiError> {
     match limit {

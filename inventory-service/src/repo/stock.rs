@@ -27,6 +27,67 @@ const SELECT: &str = "SELECT sku, on_hand, reserved, allocated_to_sales,
         on_hand - reserved - allocated_to_sales AS available, low_stock_threshold, updated_at
      FROM stock WHERE sku = $1";
 
+/// One page of SKUs in SKU order, after `after`; `low` keeps those whose
+/// available stock is under their threshold; `prefix` those whose SKU starts so.
+#[tracing::instrument(skip_all)]
+pub async fn list(
+    conn: &mut PgConnection,
+    after: Option<&str>,
+    prefix: Option<&str>,
+    low: bool,
+    limit: i64,
+) -> Result<Vec<StockRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT sku, on_hand, reserved, allocated_to_sales,
+                on_hand - reserved - allocated_to_sales AS available, low_stock_threshold, updated_at
+         FROM stock
+         WHERE ($1::text IS NULL OR sku > $1)
+           AND ($2::text IS NULL OR starts_with(sku, $2))
+           AND (NOT $3 OR on_hand - reserved - allocated_to_sales < low_stock_threshold)
+         ORDER BY sku
+         LIMIT $4",
+    )
+    .bind(after)
+    .bind(prefix)
+    .bind(low)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
+#[derive(Debug, Clone, Serialize, sqlx::FromRow, ToSchema)]
+pub struct MovementRow {
+    pub id: Uuid,
+    /// Units added (positive) or taken (negative).
+    pub delta: i32,
+    /// `set` (on-hand set by an admin), `adjustment` (with its reason) or `sale`.
+    pub kind: String,
+    pub reason: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+}
+
+/// A SKU's movements, newest first, before the movement `before`.
+#[tracing::instrument(skip_all)]
+pub async fn movements(
+    conn: &mut PgConnection,
+    sku: &str,
+    before: Option<Uuid>,
+    limit: i64,
+) -> Result<Vec<MovementRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, delta, kind, reason, created_at FROM stock_movements
+         WHERE sku = $1 AND ($2::uuid IS NULL OR id < $2)
+         ORDER BY id DESC
+         LIMIT $3",
+    )
+    .bind(sku)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(conn)
+    .await
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn find(conn: &mut PgConnection, sku: &str) -> Result<Option<StockRow>, sqlx::Error> {
     sqlx::query_as(SELECT).bind(sku).fetch_optional(conn).await

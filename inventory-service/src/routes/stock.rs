@@ -2,20 +2,131 @@
 
 use axum::extract::{Path, State};
 use platform::{
-    auth::AdminUser, error::is_unique_violation, http::RequestId, ApiError, FieldError, Json,
+    auth::AdminUser,
+    error::is_unique_violation,
+    http::RequestId,
+    pagination::{decode_cursor, decode_key_cursor, encode_key_cursor, page, page_size, Page},
+    ApiError, FieldError, Json, Query,
 };
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     domain::{AdjustmentRequest, Sku, StockRequest},
-    repo::stock::{self, Adjusted, StockRow, MAX_ON_HAND},
+    repo::stock::{self, Adjusted, MovementRow, StockRow, MAX_ON_HAND},
     state::AppState,
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
+        .routes(routes!(list_stock))
         .routes(routes!(get_stock, put_stock))
         .routes(routes!(adjust))
+        .routes(routes!(list_movements))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct StockListParams {
+    /// Only SKUs starting with this (upper case, as SKUs are).
+    pub sku_prefix: Option<String>,
+    /// Only SKUs whose available stock is under their low-stock threshold.
+    pub low: Option<bool>,
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// Every SKU's stock, in SKU order (admin)
+#[utoipa::path(
+    get, path = "/inventory", tag = "inventory", security(("bearer" = [])), params(StockListParams),
+    responses(
+        (status = 200, description = "A page of SKUs", body = Page<StockRow>),
+        (status = 400, description = "A cursor this API did not issue", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_stock(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Query(params): Query<StockListParams>,
+) -> Result<Json<Page<StockRow>>, ApiError> {
+    let limit = page_size(params.limit)?;
+    let after = decode_key_cursor(params.cursor.as_deref())?;
+    let prefix = params
+        .sku_prefix
+        .as_deref()
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_uppercase);
+    if prefix.as_ref().is_some_and(|p| p.chars().count() > 64) {
+        return Err(ApiError::validation(
+            "sku_prefix",
+            "must be at most 64 characters",
+        ));
+    }
+    let mut conn = state.pool.acquire().await?;
+    let rows = stock::list(
+        &mut conn,
+        after.as_deref(),
+        prefix.as_deref(),
+        params.low.unwrap_or(false),
+        limit + 1,
+    )
+    .await?;
+    let more = rows.len() as i64 > limit;
+    let mut items = rows;
+    items.truncate(limit as usize);
+    let next_cursor = more
+        .then(|| items.last().map(|r| encode_key_cursor(&r.sku)))
+        .flatten();
+    Ok(Json(Page { items, next_cursor }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct MovementParams {
+    /// From `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    /// 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    pub limit: Option<i64>,
+}
+
+/// A SKU's stock movements, newest first (admin)
+#[utoipa::path(
+    get, path = "/inventory/{sku}/movements", tag = "inventory", security(("bearer" = [])), params(MovementParams),
+    responses(
+        (status = 200, description = "A page of movements", body = Page<MovementRow>),
+        (status = 400, description = "A cursor this API did not issue", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Unknown SKU", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Invalid parameters", body = platform::Problem, content_type = "application/problem+json"),
+    )
+)]
+async fn list_movements(
+    State(state): State<AppState>,
+    _admin: AdminUser,
+    Path(sku): Path<String>,
+    Query(params): Query<MovementParams>,
+) -> Result<Json<Page<MovementRow>>, ApiError> {
+    let sku = parse_sku(&sku)?;
+    let limit = page_size(params.limit)?;
+    let before = decode_cursor(params.cursor.as_deref())?;
+    let mut conn = state.pool.acquire().await?;
+    if stock::find(&mut conn, sku.as_ref()).await?.is_none() {
+        return Err(ApiError::NotFound);
+    }
+    let rows = stock::movements(&mut conn, sku.as_ref(), before, limit + 1).await?;
+    Ok(Json(page(rows, limit, |r| r.id, |r| r)))
 }
 
 fn parse_sku(raw: &str) -> Result<Sku, ApiError> {

@@ -203,3 +203,135 @@ async fn adjustments_that_would_pass_the_largest_stock_level_get_422_and_change_
     assert_eq!(back_down.status().as_u16(), 200);
     assert_eq!(app.stock("SKU-6").await["on_hand"], max - 1);
 }
+
+#[tokio::test]
+async fn admins_list_stock_in_sku_order_by_page_and_only_the_low_ones_when_asked() {
+    let app = spawn_app().await;
+    for (sku, on_hand, threshold) in [
+        ("MUG-A", 50, 10),
+        ("MUG-B", 3, 10),
+        ("TEE-A", 0, 5),
+        ("MUG-C", 20, 0),
+    ] {
+        assert_eq!(
+            app.set_stock(sku, on_hand, threshold)
+                .await
+                .status()
+                .as_u16(),
+            200
+        );
+    }
+    let admin = app.tokens.admin();
+    let get = |path: String| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+    let skus = |page: &serde_json::Value| -> Vec<String> {
+        page["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["sku"].as_str().unwrap().to_owned())
+            .collect()
+    };
+
+    let (status, first) = get("/inventory?limit=2".to_owned()).await;
+    assert_eq!(status, 200);
+    assert_eq!(skus(&first), ["MUG-A", "MUG-B"]);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = get(format!("/inventory?limit=2&cursor={cursor}")).await;
+    assert_eq!(skus(&second), ["MUG-C", "TEE-A"]);
+    assert!(second["next_cursor"].is_null());
+    assert_eq!(first["items"][1]["available"], 3);
+    assert_eq!(first["items"][1]["low_stock_threshold"], 10);
+
+    let (_, low) = get("/inventory?low=true".to_owned()).await;
+    assert_eq!(
+        skus(&low),
+        ["MUG-B", "TEE-A"],
+        "available under the threshold"
+    );
+    let (_, mugs) = get("/inventory?sku_prefix=mug-".to_owned()).await;
+    assert_eq!(skus(&mugs), ["MUG-A", "MUG-B", "MUG-C"]);
+
+    let (status, _) = get("/inventory?cursor=not-ours".to_owned()).await;
+    assert_eq!(status, 400);
+    let customer = app
+        .client
+        .get(app.url("/inventory"))
+        .bearer_auth(app.tokens.customer().1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(customer.status().as_u16(), 403);
+}
+
+#[tokio::test]
+async fn a_skus_movements_are_listed_newest_first_with_their_reasons() {
+    let app = spawn_app().await;
+    app.set_stock("MUG-A", 100, 10).await;
+    for (delta, reason) in [
+        (-7, "damaged in the warehouse"),
+        (12, "returned by a supplier"),
+    ] {
+        let adjusted = app
+            .client
+            .post(app.url("/inventory/MUG-A/adjustments"))
+            .bearer_auth(app.tokens.admin())
+            .json(&json!({"delta": delta, "reason": reason}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(adjusted.status().as_u16(), 200);
+    }
+    let admin = app.tokens.admin();
+    let page = |path: String| {
+        let admin = admin.clone();
+        let app = &app;
+        async move {
+            let response = app
+                .client
+                .get(app.url(&path))
+                .bearer_auth(admin)
+                .send()
+                .await
+                .unwrap();
+            (
+                response.status().as_u16(),
+                response.json::<serde_json::Value>().await.unwrap(),
+            )
+        }
+    };
+
+    let (status, first) = page("/inventory/MUG-A/movements?limit=2".to_owned()).await;
+    assert_eq!(status, 200);
+    let rows = first["items"].as_array().unwrap();
+    assert_eq!(rows[0]["delta"], 12);
+    assert_eq!(rows[0]["kind"], "adjustment");
+    assert_eq!(rows[0]["reason"], "returned by a supplier");
+    assert_eq!(rows[1]["delta"], -7);
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, rest) = page(format!(
+        "/inventory/MUG-A/movements?limit=2&cursor={cursor}"
+    ))
+    .await;
+    assert_eq!(rest["items"][0]["kind"], "set");
+    assert_eq!(rest["items"][0]["delta"], 100);
+    assert!(rest["next_cursor"].is_null());
+
+    let (unknown, body) = page("/inventory/NO-SUCH/movements".to_owned()).await;
+    assert_eq!(unknown, 404, "{body}");
+}
