@@ -43,11 +43,11 @@ pub fn standalone() -> anyhow::Result<()> {
 pub fn run(backends: &Backends, moto_url: &str) -> anyhow::Result<bool> {
     ensure_chromium()?;
     ensure_node_modules()?;
+    // The workspace with every feature, as the test run builds it, so the
+    // services' binaries come from the same artifacts and nothing is
+    // compiled a second time with other features.
     let mut build = cargo()?;
-    build.arg("build");
-    for service in crate::services::services() {
-        build.args(["-p", &service.crate_name]);
-    }
+    build.args(["build", "--workspace", "--all-features", "--bins"]);
     if !run_status(&mut build)? {
         println!("browser test: building the services failed");
         return Ok(false);

@@ -164,20 +164,40 @@ pub async fn items(conn: &mut PgConnection, id: Uuid) -> Result<Vec<ItemRow>, sq
 }
 
 /// A page of orders, newest first; `customer` limits it to one customer's.
+/// Which orders a list shows; `None` is any.
+#[derive(Debug, Default)]
+pub struct ListFilter {
+    pub customer: Option<Uuid>,
+    pub status: Option<OrderStatus>,
+    pub shipment: Option<ShipmentStatus>,
+    /// Placed at or after.
+    pub placed_from: Option<OffsetDateTime>,
+    /// Placed before.
+    pub placed_before: Option<OffsetDateTime>,
+}
+
 pub async fn list(
     conn: &mut PgConnection,
-    customer: Option<Uuid>,
+    filter: &ListFilter,
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<OrderRow>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM orders
          WHERE ($1::uuid IS NULL OR customer_id = $1) AND ($2::uuid IS NULL OR id < $2)
+           AND ($4::text IS NULL OR status = $4)
+           AND ($5::text IS NULL OR shipment_status = $5)
+           AND ($6::timestamptz IS NULL OR created_at >= $6)
+           AND ($7::timestamptz IS NULL OR created_at < $7)
          ORDER BY id DESC LIMIT $3"
     ))
-    .bind(customer)
+    .bind(filter.customer)
     .bind(before)
     .bind(limit + 1)
+    .bind(filter.status)
+    .bind(filter.shipment)
+    .bind(filter.placed_from)
+    .bind(filter.placed_before)
     .fetch_all(conn)
     .await
 }

@@ -13,6 +13,7 @@ use platform::{
     ApiError, Json, Query,
 };
 use serde::Deserialize;
+use time::OffsetDateTime;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -79,6 +80,25 @@ pub struct ListParams {
     pub limit: Option<i64>,
     /// Admins only: one customer's orders.
     pub customer_id: Option<Uuid>,
+    /// Only orders in this state.
+    pub status: Option<OrderStatus>,
+    /// Only orders whose shipment is in this state (`pending`: confirmed and
+    /// waiting to be shipped).
+    pub shipment: Option<ShipmentStatus>,
+    /// Only orders placed on or after this UTC day (`YYYY-MM-DD`).
+    pub placed_from: Option<String>,
+    /// Only orders placed on or before this UTC day (`YYYY-MM-DD`).
+    pub placed_to: Option<String>,
+}
+
+/// A `YYYY-MM-DD` bound of `field`, as the start of that UTC day.
+fn day_start(field: &str, raw: Option<&str>) -> Result<Option<OffsetDateTime>, ApiError> {
+    raw.map(|raw| {
+        crate::reports::parse_day(raw)
+            .map(|day| day.midnight().assume_utc())
+            .map_err(|m| ApiError::validation(field, &m))
+    })
+    .transpose()
 }
 
 /// Your orders, newest first (admins: everyone's)
@@ -89,6 +109,7 @@ pub struct ListParams {
         (status = 200, description = "A page of orders", body = Page<Order>),
         (status = 400, description = "Bad cursor", body = platform::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No or bad token", body = platform::Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A filter that is not one (an unknown status, a date not YYYY-MM-DD, `placed_to` before `placed_from`)", body = platform::Problem, content_type = "application/problem+json"),
     )
 )]
 async fn list(
@@ -102,8 +123,25 @@ async fn list(
     };
     let limit = page_size(params.limit)?;
     let before = decode_cursor(params.cursor.as_deref())?;
+    let from = day_start("placed_from", params.placed_from.as_deref())?;
+    let to = day_start("placed_to", params.placed_to.as_deref())?;
+    if let (Some(from), Some(to)) = (from, to) {
+        if to < from {
+            return Err(ApiError::validation(
+                "placed_to",
+                "must not be before placed_from",
+            ));
+        }
+    }
+    let filter = orders::ListFilter {
+        customer,
+        status: params.status,
+        shipment: params.shipment,
+        placed_from: from,
+        placed_before: to.map(|day| day + time::Duration::DAY),
+    };
     let mut conn = state.pool.acquire().await?;
-    let rows = orders::list(&mut conn, customer, before, limit).await?;
+    let rows = orders::list(&mut conn, &filter, before, limit).await?;
     let mut with_items = Vec::with_capacity(rows.len());
     for row in rows {
         let items = orders::items(&mut conn, row.id).await?;

@@ -177,6 +177,97 @@ async fn another_customers_order_is_a_404_and_lists_show_only_your_own_orders() 
 }
 
 #[tokio::test]
+async fn an_admin_filters_orders_by_status_shipment_and_the_day_they_were_placed() {
+    let p = spawn_platform().await;
+    let (mug, _) = p.product(1000, 20).await;
+    let customer = p.customer();
+    let shipped = confirmed_order(&p, &customer, &[(mug, 1)], None).await;
+    let cancelled = confirmed_order(&p, &customer, &[(mug, 1)], None).await;
+    let waiting = confirmed_order(&p, &customer, &[(mug, 1)], None).await;
+    let ship = p
+        .post_admin(&format!("/orders/{}/ship", id(&shipped)))
+        .await;
+    assert_eq!(ship.status().as_u16(), 200);
+    assert_eq!(
+        cancel(&p, &customer.token, id(&cancelled))
+            .await
+            .status()
+            .as_u16(),
+        200
+    );
+    // One order placed two days ago, as if it were older.
+    sqlx::query("UPDATE orders SET created_at = now() - interval '2 days' WHERE id = $1::uuid")
+        .bind(id(&waiting))
+        .execute(&p.order_db.pool)
+        .await
+        .unwrap();
+    let admin = p.tokens.admin();
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let two_days_ago = (time::OffsetDateTime::now_utc() - time::Duration::days(2))
+        .date()
+        .to_string();
+
+    let confirmed = list(&p, &admin, &[("status", "confirmed")]).await;
+    assert_eq!(listed_ids(&confirmed), [id(&waiting), id(&shipped)]);
+    let to_ship = list(
+        &p,
+        &admin,
+        &[("status", "confirmed"), ("shipment", "pending")],
+    )
+    .await;
+    assert_eq!(
+        listed_ids(&to_ship),
+        [id(&waiting)],
+        "confirmed and not shipped"
+    );
+    let on_the_way = list(&p, &admin, &[("shipment", "shipped")]).await;
+    assert_eq!(listed_ids(&on_the_way), [id(&shipped)]);
+    let placed_today = list(
+        &p,
+        &admin,
+        &[("placed_from", &today), ("placed_to", &today)],
+    )
+    .await;
+    assert_eq!(listed_ids(&placed_today), [id(&cancelled), id(&shipped)]);
+    let that_day = list(&p, &admin, &[("placed_to", &two_days_ago)]).await;
+    assert_eq!(
+        listed_ids(&that_day),
+        [id(&waiting)],
+        "to the end of that UTC day"
+    );
+    let cancelled_today = list(
+        &p,
+        &admin,
+        &[("status", "cancelled"), ("placed_from", &today)],
+    )
+    .await;
+    assert_eq!(listed_ids(&cancelled_today), [id(&cancelled)]);
+
+    for (query, field) in [
+        (vec![("status", "lost")], "status"),
+        (vec![("placed_from", "yesterday")], "placed_from"),
+        (
+            vec![
+                ("placed_from", today.as_str()),
+                ("placed_to", two_days_ago.as_str()),
+            ],
+            "placed_to",
+        ),
+    ] {
+        let response = p
+            .client
+            .get(p.order_url("/orders"))
+            .bearer_auth(&admin)
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        let body = problem(response, 422).await;
+        assert!(body.to_string().contains(field), "{query:?}: {body}");
+    }
+}
+
+#[tokio::test]
 async fn cancelling_before_shipping_refunds_returns_stock_and_emails_once_however_often_asked() {
     let p = spawn_platform().await;
     let (mug, sku) = p.product(1250, 10).await;
