@@ -2,6 +2,7 @@
 //! sessions in Redis, calling the five services as the shopper
 //! (docs/architecture.md, "The web shop").
 
+pub mod admin;
 pub mod api;
 pub mod assets;
 pub mod config;

@@ -157,6 +157,7 @@ impl EmailHandler {
         };
         Ok(Some(NewEmail {
             event_id: event.id,
+            about: event.aggregate_id.clone(),
             kind,
             recipient,
             subject: rendered.subject,

@@ -7,6 +7,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone)]
 pub struct NewEmail {
     pub event_id: Uuid,
+    /// The event's aggregate: an order id, a SKU, a customer id.
+    pub about: String,
     pub kind: &'static str,
     pub recipient: String,
     pub subject: String,
@@ -19,6 +21,7 @@ pub struct NewEmail {
 pub struct EmailRow {
     pub id: Uuid,
     pub event_id: Uuid,
+    pub about: Option<String>,
     pub kind: String,
     pub recipient: String,
     pub subject: String,
@@ -35,8 +38,8 @@ pub struct EmailRow {
 #[tracing::instrument(skip_all)]
 pub async fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO emails (id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+        "INSERT INTO emails (id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe, about)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
          ON CONFLICT (event_id, kind) DO NOTHING",
     )
     .bind(Uuid::now_v7())
@@ -47,6 +50,7 @@ pub async fn insert(conn: &mut PgConnection, email: &NewEmail) -> Result<(), sql
     .bind(&email.text_body)
     .bind(&email.html_body)
     .bind(&email.list_unsubscribe)
+    .bind(&email.about)
     .execute(conn)
     .await?;
     Ok(())
@@ -58,7 +62,7 @@ pub async fn pending_for_event(
     event_id: Uuid,
 ) -> Result<Vec<EmailRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
+        "SELECT id, event_id, about, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
                 attempts, last_error, created_at, sent_at
          FROM emails WHERE event_id = $1 AND status = 'pending' ORDER BY id",
     )
@@ -129,28 +133,37 @@ pub async fn mark_failed_attempt(
 }
 
 /// Newest first, optionally filtered; keyset-paged on the time-ordered id.
+/// Which emails a list shows; `None` is any.
+#[derive(Debug, Default)]
+pub struct ListFilter<'a> {
+    pub to: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub about: Option<&'a str>,
+}
+
 #[tracing::instrument(skip_all)]
 pub async fn list(
     conn: &mut PgConnection,
-    to: Option<&str>,
-    kind: Option<&str>,
+    filter: &ListFilter<'_>,
     before: Option<Uuid>,
     limit: i64,
 ) -> Result<Vec<EmailRow>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, event_id, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
+        "SELECT id, event_id, about, kind, recipient, subject, text_body, html_body, list_unsubscribe, status,
                 attempts, last_error, created_at, sent_at
          FROM emails
          WHERE ($1::text IS NULL OR recipient = $1)
            AND ($2::text IS NULL OR kind = $2)
            AND ($3::uuid IS NULL OR id < $3)
+           AND ($5::text IS NULL OR about = $5)
          ORDER BY id DESC
          LIMIT $4",
     )
-    .bind(to)
-    .bind(kind)
+    .bind(filter.to)
+    .bind(filter.kind)
     .bind(before)
     .bind(limit)
+    .bind(filter.about)
     .fetch_all(conn)
     .await
 }

@@ -29,6 +29,9 @@ pub struct EmailQuery {
     pub to: Option<String>,
     /// Only this kind: welcome, order_receipt, order_shipped, order_cancelled, stock_low, daily_sales.
     pub kind: Option<String>,
+    /// Only emails about this: an order id, a SKU, a customer id (the
+    /// `aggregate_id` of the event that caused the email).
+    pub about: Option<String>,
     pub cursor: Option<String>,
     /// 1 to 100, default 20.
     #[param(minimum = 1, maximum = 100)]
@@ -44,6 +47,8 @@ pub struct EmailLogEntry {
     /// `pending` (not yet accepted by SES; retried) or `sent`.
     pub status: String,
     pub event_id: Uuid,
+    /// What the email is about (see `about`); absent on emails older than it.
+    pub about: Option<String>,
     pub attempts: i32,
     pub last_error: Option<String>,
     #[serde(with = "time::serde::rfc3339")]
@@ -61,6 +66,7 @@ impl From<EmailRow> for EmailLogEntry {
             subject: row.subject,
             status: row.status,
             event_id: row.event_id,
+            about: row.about,
             attempts: row.attempts,
             last_error: row.last_error,
             created_at: row.created_at,
@@ -87,13 +93,11 @@ async fn list(
     let before = decode_cursor(query.cursor.as_deref())?;
     let to = query.to.map(|t| t.trim().to_lowercase());
     let mut conn = state.pool.acquire().await?;
-    let rows = emails::list(
-        &mut conn,
-        to.as_deref(),
-        query.kind.as_deref(),
-        before,
-        limit + 1,
-    )
-    .await?;
+    let filter = emails::ListFilter {
+        to: to.as_deref(),
+        kind: query.kind.as_deref(),
+        about: query.about.as_deref().map(str::trim),
+    };
+    let rows = emails::list(&mut conn, &filter, before, limit + 1).await?;
     Ok(Json(page(rows, limit, |r| r.id, EmailLogEntry::from)))
 }

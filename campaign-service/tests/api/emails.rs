@@ -137,6 +137,12 @@ fn order_confirmed(to: &str, name: &str) -> Value {
     })
 }
 
+/// An order's event is about the order: its id is the aggregate.
+fn about(order_id: Uuid, mut event: platform::events::Envelope) -> platform::events::Envelope {
+    event.aggregate_id = order_id.to_string();
+    event
+}
+
 #[tokio::test]
 async fn every_order_and_admin_event_becomes_its_email() {
     let app = spawn_app().await;
@@ -150,16 +156,22 @@ async fn every_order_and_admin_event_becomes_its_email() {
         ),
         (
             "order",
-            envelope(
-                "order.shipped",
-                json!({"order_id": order_id, "customer_id": Uuid::new_v4(), "email": buyer, "name": "Ada", "carrier": "UPS", "tracking_number": "1Z999", "shipped_at": "2026-11-21T11:00:00Z"}),
+            about(
+                order_id,
+                envelope(
+                    "order.shipped",
+                    json!({"order_id": order_id, "customer_id": Uuid::new_v4(), "email": buyer, "name": "Ada", "carrier": "UPS", "tracking_number": "1Z999", "shipped_at": "2026-11-21T11:00:00Z"}),
+                ),
             ),
         ),
         (
             "order",
-            envelope(
-                "order.cancelled",
-                json!({"order_id": order_id, "customer_id": Uuid::new_v4(), "email": buyer, "name": "Ada", "refunded_cents": 2000, "currency": "USD", "cancelled_at": "2026-11-21T12:00:00Z"}),
+            about(
+                order_id,
+                envelope(
+                    "order.cancelled",
+                    json!({"order_id": order_id, "customer_id": Uuid::new_v4(), "email": buyer, "name": "Ada", "refunded_cents": 2000, "currency": "USD", "cancelled_at": "2026-11-21T12:00:00Z"}),
+                ),
             ),
         ),
         (
@@ -229,6 +241,28 @@ async fn every_order_and_admin_event_becomes_its_email() {
         .unwrap();
     assert_eq!(log["items"].as_array().unwrap().len(), 1);
     assert_eq!(log["items"][0]["status"], "sent");
+    let of_the_order: Value = app
+        .client
+        .get(app.url(&format!("/emails?about={order_id}")))
+        .bearer_auth(app.tokens.admin())
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let kinds: Vec<&str> = of_the_order["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["order_cancelled", "order_shipped"],
+        "the order's emails, newest first"
+    );
+    assert_eq!(of_the_order["items"][0]["about"], order_id.to_string());
     let (_, customer) = app.tokens.customer();
     let forbidden = app
         .client

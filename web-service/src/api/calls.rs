@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::{finish, prepare, send, types::*, Api, Ctx, Failure};
 
-const NO_BODY: Option<&Value> = None;
+pub(super) const NO_BODY: Option<&Value> = None;
 
 /// How long placing an order may take: above order-service's checkout
 /// budget (`CHECKOUT_BUDGET_MS`, 5 s), after which it answers 202 with the
@@ -18,7 +18,7 @@ const NO_BODY: Option<&Value> = None;
 const PLACE_ORDER_LIMIT: Duration = Duration::from_secs(10);
 
 /// A query string of the pairs that have a value.
-fn query(pairs: &[(&str, Option<String>)]) -> String {
+pub(super) fn query(pairs: &[(&str, Option<String>)]) -> String {
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (name, value) in pairs {
         if let Some(value) = value {
@@ -377,7 +377,7 @@ impl Api {
     }
 }
 
-fn not_found_is_none<T>(result: Result<T, Failure>) -> Result<Option<T>, Failure> {
+pub(super) fn not_found_is_none<T>(result: Result<T, Failure>) -> Result<Option<T>, Failure> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(Failure::Refused(p)) if p.status == 404 => Ok(None),
@@ -386,7 +386,7 @@ fn not_found_is_none<T>(result: Result<T, Failure>) -> Result<Option<T>, Failure
 }
 
 /// `raw` as one path segment.
-fn url_segment(raw: &str) -> String {
+pub(super) fn url_segment(raw: &str) -> String {
     url::form_urlencoded::byte_serialize(raw.as_bytes())
         .collect::<String>()
         .replace('+', "%20")

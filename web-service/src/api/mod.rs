@@ -2,6 +2,7 @@
 //! `platform::client` (timeouts, retries, breaker, request id), with the
 //! shopper's own access token and address (docs/architecture.md, "The web shop").
 
+pub mod admin;
 pub mod calls;
 pub mod types;
 

@@ -5,7 +5,7 @@ use maud::{html, Markup};
 use super::{csrf_field, layout, money, utc, Chrome};
 use crate::api::types::{Order, OrderStatus, Page};
 
-fn status_badge(status: OrderStatus) -> Markup {
+pub fn status_badge(status: OrderStatus) -> Markup {
     let class = match status {
         OrderStatus::Confirmed | OrderStatus::Shipped | OrderStatus::Delivered => "status ok",
         OrderStatus::Pending => "status wait",
@@ -47,12 +47,12 @@ pub fn list(chrome: &Chrome, page: &Page<Order>) -> Markup {
     )
 }
 
-fn short(order: &Order) -> String {
+/// The first eight characters of the id, as the shop names an order.
+pub fn short(order: &Order) -> String {
     order.id.simple().to_string()[..8].to_uppercase()
 }
 
 pub fn detail(chrome: &Chrome, order: &Order) -> Markup {
-    let a = &order.shipping_address;
     layout(
         &format!("Order {}", short(order)),
         chrome,
@@ -71,44 +71,7 @@ pub fn detail(chrome: &Chrome, order: &Order) -> Markup {
                 _ => {}
             }
             p { "Placed " (utc(order.created_at)) }
-            table.cart {
-                thead { tr { th scope="col" { "Product" } th scope="col" { "Price" } th scope="col" { "Quantity" } th scope="col" { "Total" } } }
-                tbody {
-                    @for item in &order.items {
-                        tr {
-                            td { (item.name) }
-                            td { (money(item.unit_price_cents, &order.currency)) }
-                            td { (item.quantity) }
-                            td { (money(item.unit_price_cents.saturating_mul(item.quantity), &order.currency)) }
-                        }
-                    }
-                }
-            }
-            dl.totals {
-                div.total-line { dt { "Subtotal" } dd { (money(order.subtotal_cents, &order.currency)) } }
-                @if order.discount_cents > 0 {
-                    div.total-line.discount {
-                        dt { "Discount" @if let Some(code) = &order.promo_code { " (" (code) ")" } }
-                        dd { (money(-order.discount_cents, &order.currency)) }
-                    }
-                }
-                div.total-line.grand { dt { "Total" } dd data-order-total { (money(order.total_cents, &order.currency)) } }
-                @if order.refunded_cents > 0 {
-                    div.total-line { dt { "Refunded" } dd { (money(order.refunded_cents, &order.currency)) } }
-                }
-            }
-            section {
-                h2 { "Shipping" }
-                address {
-                    (a.line1) br;
-                    @if let Some(l2) = &a.line2 { (l2) br; }
-                    (a.postal_code) " " (a.city) @if let Some(p) = &a.province { ", " (p) } br;
-                    (a.country)
-                }
-                @if let Some(s) = &order.shipment {
-                    p { "Shipment: " (s.status) " with " (s.carrier) ", tracking number " strong { (s.tracking_number) } }
-                }
-            }
+            (summary(order))
             @if order.cancellable() {
                 form.inline action=(format!("/account/orders/{}/cancel", order.id)) method="post" {
                     (csrf_field(&chrome.csrf()))
@@ -118,4 +81,50 @@ pub fn detail(chrome: &Chrome, order: &Order) -> Markup {
             p { a href="/account/orders" { "All your orders" } }
         },
     )
+}
+
+/// An order's lines, totals and shipping, as its customer and the back
+/// office see them.
+pub fn summary(order: &Order) -> Markup {
+    let a = &order.shipping_address;
+    html! {
+        table.cart {
+            thead { tr { th scope="col" { "Product" } th scope="col" { "Price" } th scope="col" { "Quantity" } th scope="col" { "Total" } } }
+            tbody {
+                @for item in &order.items {
+                    tr {
+                        td { (item.name) }
+                        td { (money(item.unit_price_cents, &order.currency)) }
+                        td { (item.quantity) }
+                        td { (money(item.unit_price_cents.saturating_mul(item.quantity), &order.currency)) }
+                    }
+                }
+            }
+        }
+        dl.totals {
+            div.total-line { dt { "Subtotal" } dd { (money(order.subtotal_cents, &order.currency)) } }
+            @if order.discount_cents > 0 {
+                div.total-line.discount {
+                    dt { "Discount" @if let Some(code) = &order.promo_code { " (" (code) ")" } }
+                    dd { (money(-order.discount_cents, &order.currency)) }
+                }
+            }
+            div.total-line.grand { dt { "Total" } dd data-order-total { (money(order.total_cents, &order.currency)) } }
+            @if order.refunded_cents > 0 {
+                div.total-line { dt { "Refunded" } dd { (money(order.refunded_cents, &order.currency)) } }
+            }
+        }
+        section {
+            h2 { "Shipping" }
+            address {
+                (a.line1) br;
+                @if let Some(l2) = &a.line2 { (l2) br; }
+                (a.postal_code) " " (a.city) @if let Some(p) = &a.province { ", " (p) } br;
+                (a.country)
+            }
+            @if let Some(s) = &order.shipment {
+                p { "Shipment: " (s.status) " with " (s.carrier) ", tracking number " strong { (s.tracking_number) } }
+            }
+        }
+    }
 }

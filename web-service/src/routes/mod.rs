@@ -48,6 +48,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .route("/sign-up", get(auth::sign_up_form).post(auth::sign_up))
         .route("/sign-out", post(auth::sign_out))
         .route("/assets/{name}", get(crate::assets::serve))
+        .merge(crate::admin::router())
 }
 
 /// The kit's hook: sessions around the CSRF check around the routes, and

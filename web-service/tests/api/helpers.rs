@@ -15,6 +15,10 @@ use serde_json::{json, Value};
 use uuid::Uuid;
 use web_service::{config::Upstreams, startup::Web};
 
+/// The shop's admin account (registration makes it at start).
+pub const ADMIN_EMAIL: &str = "admin@shop.test";
+pub const ADMIN_PASSWORD: &str = "admin-password-for-tests";
+
 pub struct Shop {
     pub web: Running<Web>,
     pub registration: Running<Registration>,
@@ -51,6 +55,10 @@ async fn spawn(options: Options) -> Shop {
         if let Some(limits) = options.rate_limits.clone() {
             settings.rate_limits = limits;
         }
+        settings.admin = Some(registration_service::config::AdminAccount {
+            email: ADMIN_EMAIL.to_owned(),
+            password: secrecy::SecretString::from(ADMIN_PASSWORD),
+        });
         settings
     })
     .await;
@@ -238,6 +246,14 @@ impl Shop {
 
     pub fn shopper(&self) -> Shopper {
         self.shopper_from("198.51.100.7")
+    }
+
+    /// The admin, signed in to the shop.
+    pub async fn admin_shopper(&self) -> Shopper {
+        let mut admin = self.shopper_from("198.51.100.9");
+        let page = admin.sign_in(ADMIN_EMAIL, ADMIN_PASSWORD, "/admin").await;
+        assert_eq!(page.path, "/admin", "the admin signed in: {}", page.body);
+        admin
     }
 }
 

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod admin;
 mod checkout;
 mod pages;
 mod sales;
