@@ -4,7 +4,9 @@
 // shopper on the product (the header's cart badge and the notice change in
 // place), and the cart's quantity and remove forms redraw the cart without
 // a page load. The server's answer is the same page a form would have led
-// to; this script only takes the parts it needs from it.
+// to; this script only takes the parts it needs from it. In the back office
+// it refreshes a live sale's figures in place and shows and takes times in
+// the admin's own time zone.
 (function () {
   "use strict";
   function pad(n) { return n < 10 ? "0" + n : String(n); }
@@ -85,9 +87,65 @@
     });
   }
 
+  // A section marked data-refresh="ms" is fetched again from this page's
+  // address and replaced in place (the back office's live sale view).
+  function refreshers() {
+    document.querySelectorAll("[data-refresh][id]").forEach(function (el) {
+      var every = Math.max(1000, parseInt(el.getAttribute("data-refresh"), 10) || 2000);
+      setInterval(function () {
+        fetch(window.location.href, { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) throw new Error("status " + response.status);
+          return response.text();
+        }).then(function (text) {
+          var doc = new DOMParser().parseFromString(text, "text/html");
+          var fresh = doc.getElementById(el.id);
+          var mine = document.getElementById(el.id);
+          if (fresh && mine) mine.replaceChildren(...Array.from(fresh.childNodes).map(function (n) { return document.importNode(n, true); }));
+        }).catch(function () { /* the next tick tries again */ });
+      }, every);
+    });
+  }
+
+  function pad2(n) { return (n < 10 ? "0" : "") + n; }
+  function zoneName(minutes) {
+    if (minutes === 0) return "UTC";
+    var sign = minutes < 0 ? "\u2212" : "+";
+    var abs = Math.abs(minutes);
+    return "UTC" + sign + pad2(Math.floor(abs / 60)) + ":" + pad2(abs % 60);
+  }
+
+  // Forms with times are typed in the admin's own zone: the browser's
+  // offset goes with the form, and the labels say which zone it is. Times
+  // marked data-local are shown in that zone with UTC beside them.
+  function localTimes() {
+    var minutes = -new Date().getTimezoneOffset();
+    document.querySelectorAll("form[data-local-times]").forEach(function (form) {
+      var field = form.querySelector("input[name=utc_offset_minutes]");
+      if (!field || field.value === String(minutes)) return;
+      var before = parseInt(field.value, 10) || 0;
+      form.querySelectorAll("input[type=datetime-local]").forEach(function (input) {
+        // Values the server filled in were in the zone it was told; move them.
+        var at = Date.parse(input.value + ":00Z");
+        if (isNaN(at)) return;
+        var local = new Date(at - before * 60000 + minutes * 60000);
+        input.value = local.toISOString().slice(0, 16);
+      });
+      field.value = String(minutes);
+      form.querySelectorAll("[data-zone]").forEach(function (el) { el.textContent = zoneName(minutes); });
+    });
+    document.querySelectorAll("time[data-local]").forEach(function (el) {
+      var at = new Date(el.getAttribute("datetime"));
+      if (isNaN(at.getTime()) || minutes === 0) return;
+      var local = new Date(at.getTime() + minutes * 60000).toISOString();
+      el.textContent = local.slice(0, 10) + " " + local.slice(11, 16) + " " + zoneName(minutes) + " (" + el.textContent + ")";
+    });
+  }
+
   function start() {
     countdowns();
     enhanceForms();
+    refreshers();
+    localTimes();
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();

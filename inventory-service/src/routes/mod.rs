@@ -9,6 +9,7 @@ use crate::state::AppState;
 pub mod claims;
 pub mod flash_sales;
 pub mod reservations;
+pub mod sale_figures;
 pub mod stock;
 
 #[derive(OpenApi)]
@@ -34,4 +35,5 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(reservations::router())
         .merge(flash_sales::router())
         .merge(claims::router())
+        .merge(sale_figures::router())
 }

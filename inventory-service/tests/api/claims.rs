@@ -599,3 +599,72 @@ async fn only_customers_may_list_their_claims_and_an_unknown_sale_is_a_404() {
         not_an_id.status()
     );
 }
+
+#[tokio::test]
+async fn a_sales_figures_count_its_claims_holds_and_checkouts_for_admins_only() {
+    let app = spawn_app().await;
+    app.set_stock("MUG-1", 10, 0).await;
+    let sale = app.open_sale("MUG-1", 5, 1).await;
+    let mut reservations = Vec::new();
+    for _ in 0..3 {
+        let (_, token) = app.tokens.customer();
+        let claimed = app.claim(&sale, &token).await;
+        assert_eq!(claimed.status().as_u16(), 201);
+        let body: Value = claimed.json().await.unwrap();
+        reservations.push(body["reservation_id"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(
+        app.act(&reservations[0], "commit").await.status().as_u16(),
+        200
+    );
+    assert_eq!(
+        app.act(&reservations[1], "release").await.status().as_u16(),
+        200
+    );
+    let figures_of = || async {
+        let response = app
+            .client
+            .get(app.url(&format!("/flash-sales/{sale}/figures")))
+            .bearer_auth(app.tokens.admin())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        response.json::<Value>().await.unwrap()
+    };
+
+    // Claims reach Postgres through the claim writer within moments.
+    let mut figures = figures_of().await;
+    for _ in 0..40 {
+        if figures["claims"] == 3 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        figures = figures_of().await;
+    }
+    assert_eq!(figures["quantity"], 5);
+    assert_eq!(figures["claims"], 3, "{figures}");
+    assert_eq!(figures["held"], 1);
+    assert_eq!(figures["checked_out"], 1);
+    assert_eq!(figures["given_back"], 1);
+    assert_eq!(figures["remaining"], 3, "two taken, one given back");
+    assert_eq!(figures["claims_per_second"], 0.3, "3 in the last 10 s");
+
+    let (_, customer) = app.tokens.customer();
+    let forbidden = app
+        .client
+        .get(app.url(&format!("/flash-sales/{sale}/figures")))
+        .bearer_auth(customer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status().as_u16(), 403);
+    let unknown = app
+        .client
+        .get(app.url(&format!("/flash-sales/{}/figures", uuid::Uuid::new_v4())))
+        .bearer_auth(app.tokens.admin())
+        .send()
+        .await
+        .unwrap();
+    problem(unknown, 404).await;
+}

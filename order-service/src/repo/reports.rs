@@ -56,6 +56,48 @@ pub async fn daily_sales(
     })
 }
 
+/// One UTC hour of a day's sales.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct HourlySales {
+    /// 0 to 23, UTC.
+    pub hour: i32,
+    pub orders: i64,
+    pub revenue_cents: i64,
+}
+
+/// Each of the day's 24 UTC hours, counted as [`daily_sales`] counts the day.
+pub async fn hourly_sales(
+    conn: &mut PgConnection,
+    day: Date,
+) -> Result<Vec<HourlySales>, sqlx::Error> {
+    let from = day.with_time(Time::MIDNIGHT).assume_utc();
+    let to = from + time::Duration::days(1);
+    let rows: Vec<(i32, i64, i64)> = sqlx::query_as(
+        "SELECT extract(hour FROM confirmed_at AT TIME ZONE 'UTC')::int, count(*),
+                coalesce(sum(total_cents), 0)::bigint
+         FROM orders WHERE confirmed_at >= $1 AND confirmed_at < $2 AND status = $3
+         GROUP BY 1",
+    )
+    .bind(from)
+    .bind(to)
+    .bind(OrderStatus::Confirmed)
+    .fetch_all(conn)
+    .await?;
+    Ok((0..24)
+        .map(|hour| {
+            let (orders, revenue_cents) = rows
+                .iter()
+                .find(|r| r.0 == hour)
+                .map_or((0, 0), |r| (r.1, r.2));
+            HourlySales {
+                hour,
+                orders,
+                revenue_cents,
+            }
+        })
+        .collect())
+}
+
 /// Marks `day` as published; false when it already was.
 pub async fn mark_published(conn: &mut PgConnection, day: Date) -> Result<bool, sqlx::Error> {
     Ok(

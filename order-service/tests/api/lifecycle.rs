@@ -496,11 +496,43 @@ async fn the_daily_report_counts_the_days_confirmed_orders_and_is_published_and_
         .await
         .unwrap();
     assert_eq!(response.status().as_u16(), 200);
-    let report: Value = response.json().await.unwrap();
+    let mut report: Value = response.json().await.unwrap();
+    let hours = report
+        .as_object_mut()
+        .and_then(|r| r.remove("hours"))
+        .expect("the report has its hours");
     assert_eq!(
         report, expected,
         "the failed and the cancelled orders are left out"
     );
+    // The day's orders in the hours they were confirmed, and none elsewhere.
+    let hours = hours.as_array().unwrap();
+    assert_eq!(hours.len(), 24);
+    let hour_of = |o: &Value| {
+        i64::from(
+            time::OffsetDateTime::parse(
+                o["confirmed_at"].as_str().unwrap(),
+                &time::format_description::well_known::Rfc3339,
+            )
+            .unwrap()
+            .hour(),
+        )
+    };
+    let mut confirmed_hours = vec![hour_of(&with_promo), hour_of(&plain)];
+    confirmed_hours.dedup();
+    let busy: Vec<i64> = hours
+        .iter()
+        .filter(|h| h["orders"] != 0)
+        .map(|h| h["hour"].as_i64().unwrap())
+        .collect();
+    assert_eq!(busy, confirmed_hours, "{hours:?}");
+    let orders: i64 = hours.iter().map(|h| h["orders"].as_i64().unwrap()).sum();
+    let revenue: i64 = hours
+        .iter()
+        .map(|h| h["revenue_cents"].as_i64().unwrap())
+        .sum();
+    assert_eq!(orders, 2);
+    assert_eq!(Value::from(revenue), expected["revenue_cents"]);
 
     let as_customer = p
         .client

@@ -1,14 +1,19 @@
 //! The back office, under `/admin`: the shop's admins run the catalog,
-//! stock and orders here, through the services' own APIs with their own
+//! stock, orders, campaigns and flash sales and read the daily sales here,
+//! through the services' own APIs with their own
 //! token (the services decide what an admin may do). Anyone else, guest or
 //! customer, gets the shop's 404 page: nothing says the area exists. Every
 //! write is a form with the session's CSRF token (checked by the shop's
 //! middleware); what cannot be undone asks to confirm first. Each feature's
 //! handlers and pages are in one file (docs/services.md, "web-service").
 
+mod campaigns;
 mod orders;
 mod products;
+mod reports;
+mod sales;
 mod stock;
+mod times;
 
 use axum::{
     extract::{FromRequestParts, State},
@@ -53,6 +58,19 @@ pub fn router() -> OpenApiRouter<AppState> {
             get(orders::confirm_ship).post(orders::ship),
         )
         .route("/admin/orders/{id}/deliver", post(orders::deliver))
+        .route("/admin/campaigns", get(campaigns::list))
+        .route(
+            "/admin/campaigns/new",
+            get(campaigns::new_form).post(campaigns::create),
+        )
+        .route(
+            "/admin/campaigns/{id}/end",
+            get(campaigns::confirm_end).post(campaigns::end),
+        )
+        .route("/admin/sales", get(sales::list))
+        .route("/admin/sales/new", get(sales::new_form).post(sales::create))
+        .route("/admin/sales/{id}", get(sales::show))
+        .route("/admin/reports", get(reports::daily))
 }
 
 /// A visit by a signed-in admin; anyone else is shown the 404 page.
@@ -91,6 +109,9 @@ pub fn page(title: &str, chrome: &Chrome, status: StatusCode, body: Markup) -> R
                 a href="/admin/products" { "Products" }
                 a href="/admin/stock" { "Stock" }
                 a href="/admin/orders" { "Orders" }
+                a href="/admin/campaigns" { "Campaigns" }
+                a href="/admin/sales" { "Flash sales" }
+                a href="/admin/reports" { "Daily sales" }
             }
             (PreEscaped(body.into_string()))
         },

@@ -248,3 +248,154 @@ impl Api {
         send(&self.campaign, ctx, Method::GET, &path, NO_BODY, None).await
     }
 }
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminPromoCode {
+    pub code: String,
+    pub max_redemptions: Option<i64>,
+    pub min_order_cents: i64,
+    pub per_customer_limit: Option<i64>,
+    pub redeemed_count: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AdminCampaign {
+    pub id: Uuid,
+    pub name: String,
+    pub description: String,
+    pub offer: super::types::Offer,
+    pub currency: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub starts_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub ends_at: OffsetDateTime,
+    pub active: bool,
+    pub promo_code: Option<AdminPromoCode>,
+}
+
+/// A flash sale's figures now (inventory-service).
+#[derive(Debug, Clone, Deserialize)]
+pub struct SaleFigures {
+    pub quantity: i64,
+    pub remaining: i64,
+    pub claims: i64,
+    pub held: i64,
+    pub checked_out: i64,
+    pub given_back: i64,
+    pub claims_per_second: f64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct HourlySales {
+    pub hour: u8,
+    pub orders: i64,
+    pub revenue_cents: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct TopProduct {
+    pub sku: String,
+    pub name: String,
+    pub units: i64,
+    pub revenue_cents: i64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DailyReport {
+    pub date: String,
+    pub orders: i64,
+    pub units: i64,
+    pub revenue_cents: i64,
+    pub discount_cents: i64,
+    pub currency: String,
+    pub top_products: Vec<TopProduct>,
+    pub hours: Vec<HourlySales>,
+}
+
+impl Api {
+    pub async fn admin_campaigns(
+        &self,
+        ctx: &Ctx,
+        cursor: Option<&str>,
+    ) -> Result<Page<AdminCampaign>, Failure> {
+        let qs = query(&[
+            ("cursor", cursor.map(str::to_owned)),
+            ("limit", Some("20".to_owned())),
+        ]);
+        let path = format!("/campaigns?{qs}");
+        send(&self.campaign, ctx, Method::GET, &path, NO_BODY, None).await
+    }
+
+    pub async fn admin_campaign(
+        &self,
+        ctx: &Ctx,
+        id: Uuid,
+    ) -> Result<Option<AdminCampaign>, Failure> {
+        let path = format!("/campaigns/{id}");
+        not_found_is_none(send(&self.campaign, ctx, Method::GET, &path, NO_BODY, None).await)
+    }
+
+    pub async fn create_campaign(&self, ctx: &Ctx, body: &Value) -> Result<AdminCampaign, Failure> {
+        send(
+            &self.campaign,
+            ctx,
+            Method::POST,
+            "/campaigns",
+            Some(body),
+            None,
+        )
+        .await
+    }
+
+    /// Ends a running campaign now (its code stops applying); the record stays.
+    pub async fn end_campaign(&self, ctx: &Ctx, id: Uuid) -> Result<AdminCampaign, Failure> {
+        let path = format!("/campaigns/{id}");
+        let now = OffsetDateTime::now_utc()
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        let body = serde_json::json!({ "ends_at": now });
+        send(&self.campaign, ctx, Method::PATCH, &path, Some(&body), None).await
+    }
+
+    pub async fn admin_sales(
+        &self,
+        ctx: &Ctx,
+        cursor: Option<&str>,
+    ) -> Result<Page<super::types::FlashSale>, Failure> {
+        let qs = query(&[
+            ("cursor", cursor.map(str::to_owned)),
+            ("limit", Some("20".to_owned())),
+        ]);
+        let path = format!("/flash-sales?{qs}");
+        send(&self.inventory, ctx, Method::GET, &path, NO_BODY, None).await
+    }
+
+    pub async fn create_sale(
+        &self,
+        ctx: &Ctx,
+        body: &Value,
+    ) -> Result<super::types::FlashSale, Failure> {
+        send(
+            &self.inventory,
+            ctx,
+            Method::POST,
+            "/flash-sales",
+            Some(body),
+            None,
+        )
+        .await
+    }
+
+    pub async fn sale_figures(&self, ctx: &Ctx, id: Uuid) -> Result<SaleFigures, Failure> {
+        let path = format!("/flash-sales/{id}/figures");
+        send(&self.inventory, ctx, Method::GET, &path, NO_BODY, None).await
+    }
+
+    pub async fn daily_report(&self, ctx: &Ctx, date: &str) -> Result<DailyReport, Failure> {
+        let path = format!(
+            "/reports/daily-sales?{}",
+            query(&[("date", Some(date.to_owned()))])
+        );
+        send(&self.order, ctx, Method::GET, &path, NO_BODY, None).await
+    }
+}

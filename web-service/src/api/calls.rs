@@ -78,32 +78,25 @@ impl Api {
             ("limit", Some(q.limit.max(1).to_string())),
         ]);
         let path = format!("/products?{qs}");
-        send(&self.catalog, ctx, Method::GET, &path, NO_BODY, None).await
+        self.public(&self.catalog, ctx, &path).await
     }
 
     /// `None` when the catalog does not sell it (unknown or inactive).
     pub async fn product(&self, ctx: &Ctx, id: Uuid) -> Result<Option<Product>, Failure> {
         let path = format!("/products/{id}");
-        not_found_is_none(send(&self.catalog, ctx, Method::GET, &path, NO_BODY, None).await)
+        not_found_is_none(self.public(&self.catalog, ctx, &path).await)
     }
 
     pub async fn product_by_sku(&self, ctx: &Ctx, sku: &str) -> Result<Option<Product>, Failure> {
         let path = format!("/products?{}", query(&[("sku", Some(sku.to_owned()))]));
-        let page: Page<Product> =
-            send(&self.catalog, ctx, Method::GET, &path, NO_BODY, None).await?;
+        let page: Page<Product> = self.public(&self.catalog, ctx, &path).await?;
         Ok(page.items.into_iter().next())
     }
 
     pub async fn categories(&self, ctx: &Ctx) -> Result<Vec<Category>, Failure> {
-        let page: Page<Category> = send(
-            &self.catalog,
-            ctx,
-            Method::GET,
-            "/categories?limit=100",
-            NO_BODY,
-            None,
-        )
-        .await?;
+        let page: Page<Category> = self
+            .public(&self.catalog, ctx, "/categories?limit=100")
+            .await?;
         Ok(page.items)
     }
 
@@ -111,19 +104,13 @@ impl Api {
 
     pub async fn stock(&self, ctx: &Ctx, sku: &str) -> Result<Option<Stock>, Failure> {
         let path = format!("/inventory/{}", url_segment(sku));
-        not_found_is_none(send(&self.inventory, ctx, Method::GET, &path, NO_BODY, None).await)
+        not_found_is_none(self.public(&self.inventory, ctx, &path).await)
     }
 
     pub async fn flash_sales(&self, ctx: &Ctx) -> Result<Vec<FlashSale>, Failure> {
-        let page: Page<FlashSale> = send(
-            &self.inventory,
-            ctx,
-            Method::GET,
-            "/flash-sales?limit=100",
-            NO_BODY,
-            None,
-        )
-        .await?;
+        let page: Page<FlashSale> = self
+            .public(&self.inventory, ctx, "/flash-sales?limit=100")
+            .await?;
         Ok(page.items)
     }
 
@@ -155,15 +142,9 @@ impl Api {
     // campaign
 
     pub async fn running_campaigns(&self, ctx: &Ctx) -> Result<Vec<Campaign>, Failure> {
-        let page: Page<Campaign> = send(
-            &self.campaign,
-            ctx,
-            Method::GET,
-            "/campaigns?active=true&limit=5",
-            NO_BODY,
-            None,
-        )
-        .await?;
+        let page: Page<Campaign> = self
+            .public(&self.campaign, ctx, "/campaigns?active=true&limit=5")
+            .await?;
         Ok(page.items)
     }
 

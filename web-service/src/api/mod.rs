@@ -6,7 +6,10 @@ pub mod admin;
 pub mod calls;
 pub mod types;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
+
+use bytes::Bytes;
+use moka::future::Cache;
 
 use http::Method;
 use platform::client::{Call, ClientError, ClientMetrics, ClientSettings, ServiceClient};
@@ -21,7 +24,13 @@ pub struct Api {
     pub catalog: ServiceClient,
     pub inventory: ServiceClient,
     pub order: ServiceClient,
+    /// Public reads (see [`Api::public`]), by service and path.
+    public: Cache<String, Bytes>,
 }
+
+/// How long a public read is reused: a shop under load asks each service
+/// once a second for its home page and each product, not once a page.
+pub const PUBLIC_READ_TTL: Duration = Duration::from_secs(1);
 
 /// Who a call is made for: the shopper's token (none for a guest), address
 /// and the request id of the page being rendered.
@@ -105,6 +114,10 @@ impl Api {
             catalog: client("catalog", &upstreams.catalog),
             inventory: client("inventory", &upstreams.inventory),
             order: client("order", &upstreams.order),
+            public: Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(PUBLIC_READ_TTL)
+                .build(),
         }
     }
 }
@@ -155,13 +168,28 @@ fn prepare<'a>(
 
 /// Sends `call`: a 2xx decoded as `T`, anything else a [`Failure`].
 async fn finish<T: DeserializeOwned>(client: &ServiceClient, call: Call<'_>) -> Result<T, Failure> {
+    let body = fetch(call).await?;
+    decode(client, &body)
+}
+
+/// A 2xx answer as JSON; a 204's empty body reads as JSON null.
+fn decode<T: DeserializeOwned>(client: &ServiceClient, body: &[u8]) -> Result<T, Failure> {
+    let body = if body.is_empty() {
+        b"null".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        tracing::warn!(dependency = client.dependency(), error = %e, "a service's answer could not be read");
+        Failure::Down(client.dependency())
+    })
+}
+
+/// Sends `call`: a 2xx's body, anything else a [`Failure`].
+async fn fetch(call: Call<'_>) -> Result<Bytes, Failure> {
     let response = call.send().await.map_err(|e| down(&e))?;
     if response.is_success() {
-        // A 204 has no body: read it as JSON null.
-        if response.body.is_empty() {
-            return serde_json::from_slice(b"null").map_err(|_| Failure::Down(client.dependency()));
-        }
-        return response.json().map_err(|e| down(&e));
+        return Ok(response.body);
     }
     let mut problem: Problem = serde_json::from_slice(&response.body).unwrap_or_default();
     problem.status = response.status.as_u16();
@@ -173,6 +201,44 @@ async fn finish<T: DeserializeOwned>(client: &ServiceClient, call: Call<'_>) -> 
             .to_owned();
     }
     Err(Failure::Refused(problem))
+}
+
+impl Api {
+    /// A read every visitor gets the same answer to (the catalog, running
+    /// campaigns, flash sales, stock), made anonymously and reused for
+    /// [`PUBLIC_READ_TTL`]. Concurrent misses of one path wait for one call;
+    /// failures are not kept.
+    async fn public<T: DeserializeOwned>(
+        &self,
+        client: &ServiceClient,
+        ctx: &Ctx,
+        path: &str,
+    ) -> Result<T, Failure> {
+        let anonymous = Ctx {
+            token: None,
+            ..ctx.clone()
+        };
+        let key = format!("{}{path}", client.dependency());
+        let body = self
+            .public
+            .try_get_with(key, async {
+                fetch(prepare(
+                    client,
+                    &anonymous,
+                    Method::GET,
+                    path,
+                    calls::NO_BODY,
+                    None,
+                ))
+                .await
+            })
+            .await
+            .map_err(|shared| match &*shared {
+                Failure::Down(dependency) => Failure::Down(dependency),
+                Failure::Refused(problem) => Failure::Refused(problem.clone()),
+            })?;
+        decode(client, &body)
+    }
 }
 
 fn down(err: &ClientError) -> Failure {

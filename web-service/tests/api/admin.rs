@@ -292,3 +292,234 @@ async fn an_admin_form_without_its_csrf_token_is_refused_and_changes_nothing() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert_eq!(shop.available(&sku).await, 10);
 }
+
+#[tokio::test]
+async fn an_admin_creates_a_campaign_with_a_code_sees_its_redemptions_and_ends_it_early() {
+    let shop = spawn_shop().await;
+    let mut admin = shop.admin_shopper().await;
+    let form = admin.get("/admin/campaigns/new").await;
+    let starts = form.input("starts_at").expect("a start filled in");
+    let ends = form.input("ends_at").expect("an end filled in");
+    let fields = |offer: &str| -> Vec<(&'static str, String)> {
+        vec![
+            ("name", "Winter Warmers".to_owned()),
+            ("description", "Warm drinks, warmer prices".to_owned()),
+            ("offer_kind", "percent".to_owned()),
+            ("offer_value", offer.to_owned()),
+            ("starts_at", starts.clone()),
+            ("ends_at", ends.clone()),
+            ("code", "WARM15".to_owned()),
+            ("max_redemptions", "100".to_owned()),
+            ("per_customer_limit", "1".to_owned()),
+            ("utc_offset_minutes", "0".to_owned()),
+        ]
+    };
+    let bad = fields("150");
+    let bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = admin.submit("/admin/campaigns/new", &bad).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    refused.assert_shows("value=\"Winter Warmers\"");
+
+    let good = fields("15");
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let created = admin.submit("/admin/campaigns/new", &good).await;
+    assert_eq!(created.path, "/admin/campaigns");
+    created
+        .assert_shows("The campaign Winter Warmers is saved")
+        .assert_shows("15% off")
+        .assert_shows("WARM15 · 0 of 100 redeemed")
+        .assert_shows("Running");
+    let check = shop
+        .admin
+        .get(
+            shop.campaign
+                .url("/promo-codes/WARM15?subtotal_cents=10000"),
+        )
+        .send()
+        .await
+        .unwrap();
+    let check: Value = check.json().await.unwrap();
+    assert_eq!(check["applies"], true, "{check}");
+    assert_eq!(check["discount_cents"], 1500);
+
+    let end_link = created
+        .body
+        .split("href=\"/admin/campaigns/")
+        .filter_map(|rest| rest.split('"').next())
+        .find(|link| link.ends_with("/end"))
+        .expect("an End now link")
+        .to_owned();
+    let confirm = admin.get(&format!("/admin/campaigns/{end_link}")).await;
+    confirm.assert_shows("no longer applies");
+    let ended = admin
+        .submit(&format!("/admin/campaigns/{end_link}"), &[])
+        .await;
+    ended
+        .assert_shows("Winter Warmers has ended")
+        .assert_shows("Ended");
+    let check: Value = shop
+        .admin
+        .get(
+            shop.campaign
+                .url("/promo-codes/WARM15?subtotal_cents=10000"),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        check["applies"], false,
+        "the code stopped applying: {check}"
+    );
+}
+
+#[tokio::test]
+async fn an_admin_creates_a_flash_sale_within_the_stock_and_watches_its_figures() {
+    let shop = spawn_shop().await;
+    let (_, sku) = shop.product("Blue Mug", 1250, 10).await;
+    let mut admin = shop.admin_shopper().await;
+    let form = admin.get(&format!("/admin/sales/new?sku={sku}")).await;
+    form.assert_shows("10</strong> available to put on sale");
+    let now = time::OffsetDateTime::now_utc();
+    let local = |at: time::OffsetDateTime| {
+        // As an admin at UTC+02:00 types it.
+        let at = at.to_offset(time::UtcOffset::from_hms(2, 0, 0).unwrap());
+        format!(
+            "{}-{:02}-{:02}T{:02}:{:02}",
+            at.year(),
+            u8::from(at.month()),
+            at.day(),
+            at.hour(),
+            at.minute()
+        )
+    };
+    let (starts, ends) = (
+        local(now - time::Duration::minutes(1)),
+        local(now + time::Duration::minutes(30)),
+    );
+    let too_many = admin
+        .submit(
+            "/admin/sales/new",
+            &[
+                ("sku", &sku),
+                ("quantity", "50"),
+                ("price", "9.99"),
+                ("per_customer_limit", "1"),
+                ("starts_at", &starts),
+                ("ends_at", &ends),
+                ("utc_offset_minutes", "120"),
+            ],
+        )
+        .await;
+    assert!(too_many.status.is_client_error(), "{}", too_many.status);
+    assert_eq!(shop.available(&sku).await, 10, "nothing carved out");
+
+    let created = admin
+        .submit(
+            "/admin/sales/new",
+            &[
+                ("sku", &sku),
+                ("quantity", "4"),
+                ("price", "9.99"),
+                ("per_customer_limit", "1"),
+                ("starts_at", &starts),
+                ("ends_at", &ends),
+                ("utc_offset_minutes", "120"),
+            ],
+        )
+        .await;
+    assert!(
+        created.path.starts_with("/admin/sales/"),
+        "{}",
+        created.path
+    );
+    created
+        .assert_shows("data-refresh=\"2000\"")
+        .assert_shows("Live")
+        .assert_shows("<strong>4</strong> of 4");
+    assert_eq!(shop.available(&sku).await, 6, "four units carved out");
+    let id = created.path.trim_start_matches("/admin/sales/").to_owned();
+    let sale: Value = shop
+        .admin
+        .get(shop.inventory.url(&format!("/flash-sales/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let starts_at = time::OffsetDateTime::parse(
+        sale["starts_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(
+        (starts_at - (now - time::Duration::minutes(1))).abs() < time::Duration::minutes(1),
+        "the start was read in the admin's zone: {starts_at}"
+    );
+
+    // A shopper claims a unit; the live view counts it.
+    let mut buyer = shop.shopper();
+    buyer.sign_up(&email(), "/").await;
+    buyer.get(&format!("/sales/{id}")).await;
+    buyer.submit(&format!("/sales/{id}/claim"), &[]).await;
+    let mut live = admin.get(&format!("/admin/sales/{id}")).await;
+    for _ in 0..40 {
+        if live.body.contains("<strong>3</strong> of 4") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        live = admin.get(&format!("/admin/sales/{id}")).await;
+    }
+    live.assert_shows("<strong>3</strong> of 4");
+    admin
+        .get("/admin/sales")
+        .await
+        .assert_shows(&sku)
+        .assert_shows("3 of 4");
+}
+
+#[tokio::test]
+async fn the_daily_report_shows_the_days_order_in_its_totals_and_charts() {
+    let shop = spawn_shop().await;
+    let (mug, _) = shop.product("Blue Mug", 1250, 10).await;
+    let mut shopper = shop.shopper();
+    shopper.sign_up(&email(), "/").await;
+    shopper.add_to_cart(mug, "2").await;
+    let form = shopper.get("/checkout").await;
+    let key = form.input("idempotency_key").unwrap();
+    shopper
+        .submit(
+            "/checkout",
+            &[
+                ("line1", "1 Main St"),
+                ("city", "Toronto"),
+                ("postal_code", "M5V 2T6"),
+                ("country", "CA"),
+                ("card_token", "tok_visa"),
+                ("idempotency_key", &key),
+            ],
+        )
+        .await
+        .assert_shows("Confirmed");
+    let mut admin = shop.admin_shopper().await;
+    let today = time::OffsetDateTime::now_utc();
+    let report = admin
+        .get(&format!("/admin/reports?date={}", today.date()))
+        .await;
+    report
+        .assert_shows("data-report-orders>1<")
+        .assert_shows("data-report-revenue>$25.00<")
+        .assert_shows("data-chart=\"hours\"")
+        .assert_shows(&format!(
+            "data-hour=\"{}\" data-revenue=\"2500\"",
+            today.hour()
+        ))
+        .assert_shows("data-chart=\"products\"")
+        .assert_shows("Blue Mug");
+    let bad = admin.get("/admin/reports?date=yesterday").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_shows("date");
+}
