@@ -9,7 +9,12 @@
 //   3. a flash sale of 1 unit: two shoppers press claim when it opens; one
 //      gets it and checks out at the sale price, the other sees sold out;
 //   4. browse, cart and checkout with JavaScript off;
-//   5. a 390-px phone: no page scrolls sideways.
+//   5. a 390-px phone: no page scrolls sideways;
+//   6. the back office: an admin adds a product, sets its stock under the
+//      threshold (the low-stock email arrives), makes a campaign with a code
+//      and a flash sale; a shopper buys with the code; the admin ships the
+//      order (the shipping email arrives) and opens the day's report, whose
+//      totals and charts match the day's orders.
 //
 // On every page: axe-core finds no serious or critical violation, the
 // console has no error, no request leaves loopback; a screenshot of each is
@@ -30,13 +35,18 @@ const { values: opts } = parseArgs({
     "catalog-url": { type: "string" },
     "inventory-url": { type: "string" },
     "moto-url": { type: "string" },
+    "order-url": { type: "string" },
+    "admin-email": { type: "string" },
+    "admin-password": { type: "string" },
+    "alert-email": { type: "string" },
     "out-dir": { type: "string" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
   },
 });
-for (const name of ["web-url", "registration-url", "catalog-url", "inventory-url", "moto-url", "out-dir"]) {
+const REQUIRED = ["web-url", "registration-url", "catalog-url", "inventory-url", "order-url", "moto-url", "admin-email", "admin-password", "alert-email", "out-dir"];
+for (const name of REQUIRED) {
   if (!opts[name]) {
-    console.error(`usage: node shop.mjs --web-url <url> --registration-url <url> --catalog-url <url> --inventory-url <url> --moto-url <url> --out-dir <dir>`);
+    console.error(`usage: node shop.mjs ${REQUIRED.map((n) => `--${n} <…>`).join(" ")}`);
     process.exit(2);
   }
 }
@@ -283,7 +293,7 @@ async function declinedCardKeepsTheCart(browser) {
 
 async function twoShoppersRaceForOneUnit(browser) {
   const admin = await api("registration-url", "POST", "/auth/token", {
-    body: { grant_type: "password", email: "admin@storefront.test", password: "storefront-admin" },
+    body: { grant_type: "password", email: opts["admin-email"], password: opts["admin-password"] },
   });
   check(admin.status === 200, `admin sign-in: ${admin.status}`);
   const token = admin.json.access_token;
@@ -383,6 +393,149 @@ async function onAPhone(browser) {
   await shopper.context.close();
 }
 
+/** Waits until `probe` gives something truthy (emails and events arrive in moments). */
+async function eventually(what, probe, timeoutMs = 20_000) {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    check(Date.now() < until, `${what}: not within ${timeoutMs / 1000}s`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** A `datetime-local` value `minutes` from now, in the browser's zone (headless: the machine's). */
+async function localInput(page, minutes) {
+  return page.evaluate((m) => {
+    const at = new Date(Date.now() + m * 60000);
+    return new Date(at.getTime() - at.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+  }, minutes);
+}
+
+async function theBackOffice(browser) {
+  const admin = await newShopper(browser, "admin");
+  const { page } = admin;
+  await goto(admin, "/sign-in?next=%2Fadmin", "admin-sign-in");
+  await page.getByLabel("Email", { exact: true }).fill(opts["admin-email"]);
+  await page.getByLabel(/^Password/).fill(opts["admin-password"]);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${web}/admin`);
+  await inspect(admin, "admin");
+
+  // A product, then its stock under the threshold.
+  const sku = `SPECKLE-${Date.now().toString(36).toUpperCase()}`;
+  await page.getByRole("link", { name: "Products" }).first().click();
+  await inspect(admin, "admin-products");
+  await page.getByRole("link", { name: "Add a product" }).click();
+  await inspect(admin, "admin-product-new");
+  await page.getByLabel("SKU").fill(sku);
+  await page.getByLabel("Name").fill("Speckled Mug");
+  await page.getByLabel("Description").fill("A stoneware mug with a speckled glaze.");
+  await page.getByLabel("Price").fill("18.00");
+  await page.getByRole("button", { name: "Add product" }).click();
+  await page.locator("#main > .notice", { hasText: "Speckled Mug is in the catalog" }).waitFor();
+  await inspect(admin, "admin-product-edit");
+  // inventory learns of the product from catalog.product_created.
+  await eventually("the new SKU's stock row", async () => (await api("inventory-url", "GET", `/inventory/${sku}`)).status === 200);
+  await goto(admin, `/admin/stock/${sku}`, "admin-stock-sku");
+  await page.getByLabel("On hand").fill("3");
+  await page.getByLabel("Low-stock threshold").fill("5");
+  await page.getByRole("button", { name: "Save levels" }).click();
+  await page.locator("#main > .notice", { hasText: "The levels are saved" }).waitFor();
+  await page.locator(".notice", { hasText: "Low: 3 available" }).waitFor();
+  await inspect(admin, "admin-stock-low");
+  await eventually("the low-stock email", async () =>
+    (await emailsTo(opts["alert-email"])).some((m) => JSON.stringify(m).includes(sku)));
+  await goto(admin, "/admin/stock?low=true", "admin-stock-list");
+  check(await page.locator("tr.low", { hasText: sku }).count() === 1, "the SKU is not marked low in the list");
+
+  // A campaign with a code, and a flash sale of one unit.
+  const code = `SPRING${Date.now().toString(36).toUpperCase().slice(-5)}`;
+  await goto(admin, "/admin/campaigns/new", "admin-campaign-new");
+  await page.getByLabel("Name").fill("Spring Sale");
+  await page.getByLabel("Description").fill("20 % off everything");
+  await page.getByLabel(/^How much/).fill("20");
+  await page.getByLabel("Starts", { exact: false }).fill(await localInput(page, -1));
+  await page.getByLabel("Ends", { exact: false }).fill(await localInput(page, 60));
+  await page.getByLabel("Code").fill(code);
+  await page.getByLabel(/^Redemptions allowed/).fill("50");
+  await page.getByRole("button", { name: "Create campaign" }).click();
+  await page.waitForURL(`${web}/admin/campaigns`);
+  await inspect(admin, "admin-campaigns");
+  check((await page.locator("table.admin").innerText()).includes(`${code} · 0 of 50 redeemed`), "the campaign's code and cap are not listed");
+
+  await goto(admin, `/admin/sales/new?sku=${sku}`, "admin-sale-new");
+  await page.getByLabel("Units for the sale").fill("1");
+  await page.getByLabel("Sale price").fill("12.00");
+  await page.getByLabel("Starts", { exact: false }).fill(await localInput(page, 30));
+  await page.getByLabel("Ends", { exact: false }).fill(await localInput(page, 90));
+  await page.getByRole("button", { name: "Create flash sale" }).click();
+  await page.waitForURL(/\/admin\/sales\/[0-9a-f-]{36}$/);
+  await page.locator("[data-remaining]", { hasText: "1 of 1" }).waitFor();
+  await inspect(admin, "admin-sale-live");
+  await goto(admin, "/admin/sales", "admin-sales");
+
+  // A shopper buys the mug with the code.
+  const shopper = await newShopper(browser, "buyer");
+  const buyer = uniqueEmail("buyer");
+  await goto(shopper, "/sign-up", "sign-up");
+  await signUp(shopper, buyer);
+  await shopper.page.waitForURL(`${web}/`);
+  await addToCart(shopper, "speckled", "Speckled Mug", 1);
+  await shopper.page.getByLabel("Promo code").fill(code);
+  await shopper.page.getByRole("button", { name: "Apply" }).click();
+  await shopper.page.locator("dl.totals .grand dd", { hasText: "$14.40" }).waitFor();
+  await shopper.page.getByRole("link", { name: "Check out" }).click();
+  await shopper.page.waitForURL(/\/checkout/);
+  await fillAddress(shopper.page);
+  await shopper.page.getByRole("button", { name: "Place order" }).click();
+  await shopper.page.waitForURL(/\/account\/orders\//);
+  const orderId = shopper.page.url().split("/").pop();
+  check((await shopper.page.locator("[data-order-total]").innerText()).includes("$14.40"), "the order's total is not $14.40");
+  await shopper.context.close();
+
+  // The admin ships it after confirming; the shipping email arrives.
+  await goto(admin, "/admin/orders?status=confirmed&shipment=pending", "admin-orders");
+  await page.locator(`a[href="/admin/orders/${orderId}"]`).click();
+  await page.waitForURL(`${web}/admin/orders/${orderId}`);
+  await inspect(admin, "admin-order");
+  await page.getByRole("link", { name: "Ship this order" }).click();
+  await inspect(admin, "admin-order-ship");
+  await page.getByRole("button", { name: /^Ship order/ }).click();
+  await page.locator("#main > .notice", { hasText: "The order is shipped" }).waitFor();
+  await eventually("the shipping email", async () =>
+    (await emailsTo(buyer)).some((m) => /shipped/i.test(JSON.stringify(m))));
+  await eventually("the order's emails in the back office", async () => {
+    await page.reload();
+    return (await page.locator("table.admin", { hasText: "order_shipped" }).count()) === 1;
+  });
+  await goto(admin, "/admin/campaigns", "admin-campaigns-redeemed");
+  check((await page.locator("table.admin").innerText()).includes(`${code} · 1 of 50 redeemed`), "the redemption is not counted against the cap");
+
+  // The day's report matches the day's confirmed orders.
+  const today = new Date().toISOString().slice(0, 10);
+  await goto(admin, `/admin/reports?date=${today}`, "admin-report");
+  const token = (await api("registration-url", "POST", "/auth/token", {
+    body: { grant_type: "password", email: opts["admin-email"], password: opts["admin-password"] },
+  })).json?.access_token;
+  check(token, "no admin token for the order API");
+  let revenue = 0;
+  let orders = 0;
+  for (let cursor = null, first = true; first || cursor; first = false) {
+    const pageOf = await api("order-url", "GET", `/orders?status=confirmed&placed_from=${today}&limit=100${cursor ? `&cursor=${cursor}` : ""}`, { token });
+    for (const o of pageOf.json.items) { revenue += o.total_cents; orders += 1; }
+    cursor = pageOf.json.next_cursor;
+  }
+  const shown = cents(await page.locator("[data-report-revenue]").innerText());
+  check(shown === revenue, `the report's revenue ${shown} is not the day's orders' ${revenue}`);
+  check(Number(await page.locator("[data-report-orders]").innerText()) === orders, "the report's order count is not the day's");
+  const bars = await page.locator("svg[data-chart=hours] rect").evaluateAll((rects) => rects.reduce((sum, r) => sum + Number(r.getAttribute("data-revenue")), 0));
+  check(bars === revenue, `the hourly chart adds up to ${bars}, not ${revenue}`);
+  check(await page.locator("svg[data-chart=products]", { hasText: "Speckled Mug" }).count() === 1, "the mug is not among the top products");
+  console.log("journey 6 (the back office: product, low stock, campaign, flash sale, shipping, report): passed");
+  await admin.context.close();
+}
+
 async function main() {
   await mkdir(opts["out-dir"], { recursive: true });
   const browser = await chromium.launch({ executablePath: opts.chromium, headless: true, args: CHROMIUM_ARGS });
@@ -392,6 +545,7 @@ async function main() {
     await twoShoppersRaceForOneUnit(browser);
     await withoutJavaScript(browser);
     await onAPhone(browser);
+    await theBackOffice(browser);
   } finally {
     await browser.close();
   }

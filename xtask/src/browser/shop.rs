@@ -138,7 +138,11 @@ fn journeys(
             .args(["--registration-url", &url_of("registration")])
             .args(["--catalog-url", &url_of("catalog")])
             .args(["--inventory-url", &url_of("inventory")])
+            .args(["--order-url", &url_of("order")])
             .args(["--moto-url", moto_url])
+            .args(["--admin-email", crate::services::ADMIN_EMAIL])
+            .args(["--admin-password", crate::services::ADMIN_PASSWORD])
+            .args(["--alert-email", &format!("ops@{SENDER_DOMAIN}")])
             .arg("--out-dir")
             .arg(out_dir)
             .args(["--chromium", CHROMIUM]),
