@@ -66,11 +66,11 @@ pub async fn daily(
 
 fn body(r: &DailyReport) -> Markup {
     html! {
-        div.cards.figures {
-            section.card { h2 { "Orders" } p.figure data-report-orders { (r.orders) } }
-            section.card { h2 { "Units" } p.figure { (r.units) } }
-            section.card { h2 { "Revenue" } p.figure data-report-revenue { (money(r.revenue_cents, &r.currency)) } }
-            section.card { h2 { "Discounts" } p.figure { (money(r.discount_cents, &r.currency)) } }
+        dl.stats {
+            div { dt { "Orders" } dd data-report-orders { (r.orders) } }
+            div { dt { "Units" } dd { (r.units) } }
+            div.key { dt { "Revenue" } dd data-report-revenue { (money(r.revenue_cents, &r.currency)) } }
+            div { dt { "Discounts" } dd { (money(r.discount_cents, &r.currency)) } }
         }
         p.hint { "Orders confirmed on " (r.date) " (UTC) and not cancelled since." }
         section {
@@ -89,7 +89,7 @@ fn body(r: &DailyReport) -> Markup {
             }
         }
         section {
-            h2 #top-products { "Top products" }
+            h2 #top-products { "Top products by units sold" }
             @if r.top_products.is_empty() {
                 p { "No sales that day." }
             } @else {
@@ -197,11 +197,19 @@ pub fn products_chart(products: &[TopProduct], currency: &str) -> String {
             p.revenue_cents,
             label_w + bar + 6.0,
             y + row * 0.55,
-            xml(&money(p.revenue_cents, currency)),
+            xml(&format!("{} · {}", units(p.units), money(p.revenue_cents, currency))),
         ));
     }
     svg.push_str("</svg>");
     svg
+}
+
+fn units(n: i64) -> String {
+    if n == 1 {
+        "1 unit".to_owned()
+    } else {
+        format!("{n} units")
+    }
 }
 
 #[cfg(test)]

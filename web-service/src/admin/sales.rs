@@ -294,13 +294,13 @@ fn figures_section(sale: &FlashSale, figures: Option<&SaleFigures>) -> Markup {
             p { span class=(class) { (label) } }
             @match figures {
                 Some(f) => {
-                    dl.facts {
-                        dt { "Remaining" } dd data-remaining { strong { (f.remaining) } " of " (f.quantity) }
-                        dt { "Claims" } dd { (f.claims) }
-                        dt { "Claims per second (last 10 s)" } dd data-claims-per-second { (format!("{:.1}", f.claims_per_second)) }
-                        dt { "Reserved, not yet checked out" } dd { (f.held) }
-                        dt { "Checked out" } dd data-checked-out { (f.checked_out) }
-                        dt { "Given back (released, expired, returned)" } dd { (f.given_back) }
+                    dl.stats {
+                        div.key { dt { "Remaining" } dd data-remaining { strong { (f.remaining) } " of " (f.quantity) } }
+                        div { dt { "Claims" } dd { (f.claims) } }
+                        div { dt { "Claims per second (last 10 s)" } dd data-claims-per-second { (format!("{:.1}", f.claims_per_second)) } }
+                        div { dt { "Reserved, not yet checked out" } dd { (f.held) } }
+                        div { dt { "Checked out" } dd data-checked-out { (f.checked_out) } }
+                        div { dt { "Given back (released, expired, returned)" } dd { (f.given_back) } }
                     }
                 }
                 None => (crate::pages::unavailable_section("The sale's figures")),

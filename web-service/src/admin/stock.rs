@@ -138,14 +138,14 @@ async fn render(
         html! {
             h1 { "Stock of " code { (sku) } }
             @if levels.is_low() { p.notice role="status" { "Low: " (levels.available) " available, under the threshold of " (levels.low_stock_threshold) "." } }
-            dl.facts {
-                dt { "On hand" } dd { (levels.on_hand) }
-                dt { "Reserved by orders" } dd { (levels.reserved) }
-                dt { "Allocated to flash sales" } dd { (levels.allocated_to_sales) }
-                dt { "Available" } dd { strong { (levels.available) } }
-                dt { "Low-stock threshold" } dd { (levels.low_stock_threshold) }
-                dt { "Changed" } dd { (utc(levels.updated_at)) }
+            dl.stats {
+                div { dt { "On hand" } dd { (levels.on_hand) } }
+                div { dt { "Reserved by orders" } dd { (levels.reserved) } }
+                div { dt { "Allocated to flash sales" } dd { (levels.allocated_to_sales) } }
+                div.key { dt { "Available" } dd { (levels.available) } }
+                div { dt { "Low-stock threshold" } dd { (levels.low_stock_threshold) } }
             }
+            p.hint { "Changed " (utc(levels.updated_at)) }
             (refusal(general))
             div.cards {
                 form.stacked.card action=(format!("/admin/stock/{sku}")) method="post" novalidate {
