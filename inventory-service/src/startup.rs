@@ -83,12 +83,23 @@ impl Service for Inventory {
         );
         if state.gate.is_some() {
             let resyncing = state.clone();
+            // The kit's first tick is at start, when every gate was primed
+            // at its sale's creation or is rebuilt by its first claim; a
+            // resync then could only race that rebuild. It starts one
+            // interval in.
+            let mut at_start = true;
             kit.every(
                 "flash-sale gates resynced",
                 settings.gate_resync_interval,
                 move || {
                     let state = resyncing.clone();
-                    async move { workers::gate_resync::resync_open_sales(&state).await }
+                    let skip = std::mem::take(&mut at_start);
+                    async move {
+                        if skip {
+                            return Ok(0);
+                        }
+                        workers::gate_resync::resync_open_sales(&state).await
+                    }
                 },
             );
         }
