@@ -169,31 +169,28 @@ pub fn hours_chart(hours: &[HourlySales], currency: &str) -> String {
     svg
 }
 
-/// One horizontal bar per product, scaled to the best seller's revenue.
+/// One horizontal bar per product, in the report's order (units sold),
+/// scaled to the best seller's units and labelled with units and revenue.
 pub fn products_chart(products: &[TopProduct], currency: &str) -> String {
     let row = 30.0;
     let height = row * products.len() as f64 + 8.0;
-    let (label_w, value_w) = (220.0, 90.0);
-    let max = products
-        .iter()
-        .map(|p| p.revenue_cents)
-        .max()
-        .unwrap_or(0)
-        .max(1) as f64;
+    let (label_w, value_w) = (220.0, 170.0);
+    let max = products.iter().map(|p| p.units).max().unwrap_or(0).max(1) as f64;
     let mut svg = format!(
-        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="top-products" data-chart="products"><title>Top products by revenue</title>"#
+        r#"<svg class="chart" viewBox="0 0 {WIDTH} {height}" role="img" aria-labelledby="top-products" data-chart="products"><title>Top products by units sold</title>"#
     );
     for (i, p) in products.iter().enumerate() {
         let y = i as f64 * row + 4.0;
-        let bar = (p.revenue_cents as f64 / max) * (WIDTH - label_w - value_w);
+        let bar = (p.units as f64 / max) * (WIDTH - label_w - value_w);
         let name: String = p.name.chars().take(28).collect();
         svg.push_str(&format!(
-            r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="end">{}</text><rect x="{label_w}" y="{y:.1}" width="{bar:.1}" height="{:.1}" class="bar" data-sku="{}" data-revenue="{}"/><text x="{:.1}" y="{:.1}" class="label">{}</text>"#,
+            r#"<text x="{:.1}" y="{:.1}" class="label" text-anchor="end">{}</text><rect x="{label_w}" y="{y:.1}" width="{bar:.1}" height="{:.1}" class="bar" data-sku="{}" data-units="{}" data-revenue="{}"/><text x="{:.1}" y="{:.1}" class="label">{}</text>"#,
             label_w - 8.0,
             y + row * 0.55,
             xml(&name),
             row * 0.7,
             xml(&p.sku),
+            p.units,
             p.revenue_cents,
             label_w + bar + 6.0,
             y + row * 0.55,
@@ -242,6 +239,30 @@ mod tests {
             "{svg}"
         );
         assert!(svg.contains("$40.00"));
+    }
+
+    #[test]
+    fn the_top_products_bars_are_as_long_as_their_units_are_many() {
+        let product = |sku: &str, units, revenue_cents| TopProduct {
+            sku: sku.to_owned(),
+            name: sku.to_owned(),
+            units,
+            revenue_cents,
+        };
+        let svg = products_chart(
+            &[product("MUG", 3, 3600), product("KETTLE", 2, 7800)],
+            "USD",
+        );
+        // 330 px for the best seller's 3 units; 2 units are two thirds of it.
+        assert!(
+            svg.contains(r#"width="330.0" height="21.0" class="bar" data-sku="MUG""#),
+            "{svg}"
+        );
+        assert!(
+            svg.contains(r#"width="220.0" height="21.0" class="bar" data-sku="KETTLE""#),
+            "{svg}"
+        );
+        assert!(svg.contains("2 units · $78.00"));
     }
 
     #[test]
