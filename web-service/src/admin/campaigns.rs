@@ -15,7 +15,7 @@ use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use super::{
-    page, refusal, status_of,
+    invalid, page, refusal, status_of,
     times::{self, OFFSET_FIELD},
     Admin,
 };
@@ -222,19 +222,6 @@ pub async fn new_form(admin: Admin) -> Response {
         None,
         StatusCode::OK,
     )
-}
-
-/// One field's message, as the services word theirs.
-fn invalid(field: &str, message: &str) -> Problem {
-    Problem {
-        status: 422,
-        title: "Invalid fields".to_owned(),
-        errors: vec![crate::api::FieldError {
-            field: field.to_owned(),
-            message: message.to_owned(),
-        }],
-        ..Problem::default()
-    }
 }
 
 fn optional_number(raw: &str) -> Option<Value> {

@@ -138,6 +138,28 @@ pub fn refusal(problem: Option<&Problem>) -> Markup {
     }
 }
 
+/// A field the form could not read, worded as the services word theirs.
+pub fn invalid(field: &str, message: &str) -> Problem {
+    Problem {
+        status: 422,
+        title: "Invalid fields".to_owned(),
+        errors: vec![crate::api::FieldError {
+            field: field.to_owned(),
+            message: message.to_owned(),
+        }],
+        ..Problem::default()
+    }
+}
+
+/// A number as typed, sent as a number when it is one (so the service's
+/// own field error names a bad one) or as the text typed.
+pub fn number(raw: &str) -> serde_json::Value {
+    raw.trim().parse::<i64>().map_or_else(
+        |_| serde_json::Value::from(raw.trim()),
+        serde_json::Value::from,
+    )
+}
+
 /// The status a refusal is shown with (the service's own, as a page).
 pub fn status_of(problem: &Problem) -> StatusCode {
     StatusCode::from_u16(problem.status).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY)

@@ -158,18 +158,6 @@ pub fn price_cents(raw: &str) -> Option<i64> {
         .checked_add(cents)
 }
 
-fn price_problem() -> Problem {
-    Problem {
-        status: 422,
-        title: "Invalid fields".to_owned(),
-        errors: vec![crate::api::FieldError {
-            field: "price_cents".to_owned(),
-            message: "must be a price such as 12.50".to_owned(),
-        }],
-        ..Problem::default()
-    }
-}
-
 fn form_page(
     chrome: &Chrome,
     existing: Option<&AdminProduct>,
@@ -277,7 +265,7 @@ pub async fn create(
 ) -> Response {
     let Some(price_cents) = price_cents(&form.price) else {
         let categories = categories(&state, &admin).await;
-        let problem = price_problem();
+        let problem = super::invalid("price_cents", "must be a price such as 12.50");
         return form_page(
             &admin.chrome(),
             None,
@@ -360,7 +348,7 @@ pub async fn update(
     };
     let Some(price_cents) = price_cents(&form.price) else {
         let categories = categories(&state, &admin).await;
-        let problem = price_problem();
+        let problem = super::invalid("price_cents", "must be a price such as 12.50");
         return form_page(
             &admin.chrome(),
             Some(&product),

@@ -17,7 +17,7 @@ use time::{OffsetDateTime, UtcOffset};
 use uuid::Uuid;
 
 use super::{
-    page, refusal, status_of,
+    invalid, number, page, refusal, status_of,
     times::{self, OFFSET_FIELD},
     Admin,
 };
@@ -206,24 +206,6 @@ pub async fn new_form(
         None,
         StatusCode::OK,
     )
-}
-
-fn invalid(field: &str, message: &str) -> Problem {
-    Problem {
-        status: 422,
-        title: "Invalid fields".to_owned(),
-        errors: vec![crate::api::FieldError {
-            field: field.to_owned(),
-            message: message.to_owned(),
-        }],
-        ..Problem::default()
-    }
-}
-
-fn number(raw: &str) -> Value {
-    raw.trim()
-        .parse::<i64>()
-        .map_or_else(|_| Value::from(raw.trim()), Value::from)
 }
 
 fn body(form: &SaleForm, offset: UtcOffset) -> Result<Value, Problem> {

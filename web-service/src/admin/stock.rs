@@ -10,9 +10,8 @@ use axum::{
 };
 use maud::html;
 use serde::Deserialize;
-use serde_json::Value;
 
-use super::{page, refusal, status_of, Admin};
+use super::{number, page, refusal, status_of, Admin};
 use crate::{
     api::{admin::StockLevels, Failure, Problem},
     pages::{csrf_field, field_error, utc},
@@ -214,14 +213,6 @@ pub async fn show(
         StatusCode::OK,
     )
     .await
-}
-
-/// A number as typed, sent as a number when it is one (so the service's
-/// own field error names a bad one) or as the text typed.
-fn number(raw: &str) -> Value {
-    raw.trim()
-        .parse::<i64>()
-        .map_or_else(|_| Value::String(raw.trim().to_owned()), Value::from)
 }
 
 #[derive(Debug, Deserialize)]
