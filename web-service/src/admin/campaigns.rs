@@ -12,7 +12,6 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Map, Value};
 use time::{OffsetDateTime, UtcOffset};
-use uuid::Uuid;
 
 use super::{
     invalid, page, refusal, status_of,
@@ -326,13 +325,7 @@ pub async fn create(
 }
 
 async fn find(state: &AppState, admin: &Admin, id: &str) -> Result<AdminCampaign, Response> {
-    let not_found = || crate::pages::errors::status_page(StatusCode::NOT_FOUND);
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.api.admin_campaign(&admin.visit.ctx, id).await {
-        Ok(Some(c)) => Ok(c),
-        Ok(None) => Err(not_found()),
-        Err(e) => Err(e.into_response()),
-    }
+    super::found(id, |id| state.api.admin_campaign(&admin.visit.ctx, id)).await
 }
 
 pub async fn confirm_end(

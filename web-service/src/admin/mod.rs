@@ -138,6 +138,21 @@ pub fn refusal(problem: Option<&Problem>) -> Markup {
     }
 }
 
+/// What `id` names, through `lookup`: the 404 page for a malformed id or
+/// one the service does not know, the failed call's page otherwise.
+pub async fn found<T, Fut>(id: &str, lookup: impl FnOnce(uuid::Uuid) -> Fut) -> Result<T, Response>
+where
+    Fut: std::future::Future<Output = Result<Option<T>, Failure>>,
+{
+    let not_found = || errors::status_page(StatusCode::NOT_FOUND);
+    let id = uuid::Uuid::parse_str(id).map_err(|_| not_found())?;
+    match lookup(id).await {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(not_found()),
+        Err(e) => Err(e.into_response()),
+    }
+}
+
 /// A field the form could not read, worded as the services word theirs.
 pub fn invalid(field: &str, message: &str) -> Problem {
     Problem {

@@ -9,7 +9,6 @@ use axum::{
 };
 use maud::html;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use super::{page, refusal, status_of, Admin};
 use crate::{
@@ -141,13 +140,7 @@ pub async fn list(
 }
 
 async fn find(state: &AppState, admin: &Admin, id: &str) -> Result<Order, Response> {
-    let not_found = || crate::pages::errors::status_page(StatusCode::NOT_FOUND);
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.api.order(&admin.visit.ctx, id).await {
-        Ok(Some(order)) => Ok(order),
-        Ok(None) => Err(not_found()),
-        Err(e) => Err(e.into_response()),
-    }
+    super::found(id, |id| state.api.order(&admin.visit.ctx, id)).await
 }
 
 fn shipment_status(order: &Order) -> Option<&str> {

@@ -307,13 +307,7 @@ pub async fn create(
 }
 
 async fn existing(state: &AppState, admin: &Admin, id: &str) -> Result<AdminProduct, Response> {
-    let not_found = || crate::pages::errors::status_page(StatusCode::NOT_FOUND);
-    let id = Uuid::parse_str(id).map_err(|_| not_found())?;
-    match state.api.admin_product(&admin.visit.ctx, id).await {
-        Ok(Some(product)) => Ok(product),
-        Ok(None) => Err(not_found()),
-        Err(e) => Err(e.into_response()),
-    }
+    super::found(id, |id| state.api.admin_product(&admin.visit.ctx, id)).await
 }
 
 pub async fn edit_form(

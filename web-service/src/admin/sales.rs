@@ -14,7 +14,6 @@ use maud::{html, Markup};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use time::{OffsetDateTime, UtcOffset};
-use uuid::Uuid;
 
 use super::{
     invalid, number, page, refusal, status_of,
@@ -292,17 +291,12 @@ fn figures_section(sale: &FlashSale, figures: Option<&SaleFigures>) -> Markup {
 }
 
 pub async fn show(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> Response {
-    let not_found = || crate::pages::errors::status_page(StatusCode::NOT_FOUND);
-    let Ok(id) = Uuid::parse_str(&id) else {
-        return not_found();
-    };
     let ctx = &admin.visit.ctx;
-    let sale = match state.api.flash_sale(ctx, id).await {
-        Ok(Some(sale)) => sale,
-        Ok(None) => return not_found(),
-        Err(e) => return e.into_response(),
+    let sale = match super::found(&id, |id| state.api.flash_sale(ctx, id)).await {
+        Ok(sale) => sale,
+        Err(page) => return page,
     };
-    let figures = state.api.sale_figures(ctx, id).await.ok();
+    let figures = state.api.sale_figures(ctx, sale.id).await.ok();
     let chrome = admin.chrome();
     page(
         &format!("Flash sale of {}", sale.sku),
